@@ -1,0 +1,499 @@
+'use strict'
+/**
+ * sqlite-persistent-queue: a durable FIFO job queue in one SQLite file, a drop-in replacement for
+ * node-persistent-queue 1.0.x (same constructor, methods and events) whose storage runs in Rust
+ * on the libuv thread pool. See README.md and docs/api.md.
+ * @module sqlite-persistent-queue
+ */
+const { EventEmitter } = require('node:events')
+const native = require('./binding')
+const { WorkQueue } = require('./lib/work-queue')
+const { queueError, notOpen, closed, jobToJson, checkId } = require('./lib/errors')
+
+const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS } = native
+const OPS = native
+
+/** Defaults of the third constructor argument. */
+const DEFAULT_OPTIONS = Object.freeze({ durability: 'full', busyTimeout: 5000 })
+
+/**
+ * @typedef {object} QueueOptions
+ * @property {'full'|'normal'} [durability='full'] `'full'`: a resolved `add()` is fsync'd and
+ *   survives power loss (`PRAGMA synchronous=FULL`); `'normal'`: survives a process crash, a power
+ *   loss may drop the last adds. Acks always commit with `NORMAL`.
+ * @property {number} [busyTimeout=5000] ms an operation waits out `SQLITE_BUSY` (another process
+ *   holding the write lock) before it rejects with code `SQLITE_BUSY`.
+ */
+
+/**
+ * A persistent FIFO queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next`
+ * (`{id, job}`), `empty`, `add` (`{id, job}`), `delete` (`{id}`), and `error` (a job row that
+ * cannot be parsed, code `ERR_CORRUPT_JOB`).
+ * @template T
+ */
+class PersistentQueue extends EventEmitter {
+  #dbPath
+  #batchSize
+  #options
+  #debug = false
+  /** @type {import('./binding').NativeQueue | null} */
+  #native = null
+  /** @type {WorkQueue | null} */
+  #work = null
+  #opened = false
+  #wasClosed = false
+  #opening = null
+  #closing = null
+  #run = false
+  /** @type {boolean | undefined} */
+  #empty = undefined
+  /** @type {number | null} */
+  #length = null
+  /** Claimed jobs not yet delivered, in order. @type {Array<{id:number, job:T}>} */
+  #batch = []
+  /** The job delivered by the last `next` and not yet done. @type {{id:number, job:T} | null} */
+  #current = null
+  #acking = false
+  #claiming = false
+  #deliveryScheduled = false
+  /** Bumped by close(): callbacks of an earlier open see a different value and do nothing. */
+  #generation = 0
+
+  /**
+   * @param {string} filename path of the queue file, created if missing (`''` or `':memory:'`:
+   *   an in-memory queue that vanishes on close)
+   * @param {number} [batchSize=10] jobs claimed from the file per transaction (integer >= 1)
+   * @param {QueueOptions} [options]
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE`: no filename (message as the original's:
+   *   'No filename parameter provided'), or an option of the wrong type
+   * @throws {RangeError} `ERR_OUT_OF_RANGE`: batchSize not an integer >= 1 (message as the
+   *   original's: 'Invalid batchSize parameter.  Must be a number > 0'), or a bad option value
+   */
+  constructor(filename, batchSize = 10, options = {}) {
+    super()
+    if (filename === undefined) throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'No filename parameter provided')
+    if (typeof filename !== 'string') {
+      throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'filename must be a string path (or "" for an in-memory queue)')
+    }
+    if (typeof batchSize !== 'number') {
+      throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'Invalid batchSize parameter.  Must be a number > 0')
+    }
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1e6) {
+      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'Invalid batchSize parameter.  Must be a number > 0')
+    }
+    this.#options = checkOptions(options)
+    this.#dbPath = filename === '' ? ':memory:' : filename
+    this.#batchSize = batchSize
+  }
+
+  /** Path of the queue file (`':memory:'` for an in-memory queue). @type {string} */
+  get dbPath() {
+    return this.#dbPath
+  }
+
+  /** Jobs claimed per transaction. @type {number} */
+  get batchSize() {
+    return this.#batchSize
+  }
+
+  /**
+   * Opens (creating or migrating) the queue file, returns jobs left running by dead processes to
+   * the head of the queue, then emits `open`. Opening an open queue resolves at once.
+   * @returns {Promise<void>}
+   * @throws (rejects) `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not a queue file; it is
+   *   left unchanged), `SQLITE_READONLY`, `SQLITE_BUSY` (locked longer than busyTimeout),
+   *   `ERR_SCHEMA_TOO_NEW`
+   */
+  open() {
+    if (this.#opened) return Promise.resolve()
+    if (this.#opening) return this.#opening
+    this.#opening = this.#doOpen().finally(() => {
+      this.#opening = null
+    })
+    return this.#opening
+  }
+
+  async #doOpen() {
+    if (this.#closing) await this.#closing
+    const handle = new native.NativeQueue(this.#dbPath, { durability: this.#options.durability })
+    const info = await retryBusy(() => handle.open(), this.#options.busyTimeout)
+    this.#native = handle
+    this.#work = new WorkQueue(handle, {
+      busyTimeout: this.#options.busyTimeout,
+      onCount: (count) => {
+        this.#length = count
+      },
+      ops: OPS,
+    })
+    this.#length = info.count
+    this.#empty = info.count === 0
+    this.#opened = true
+    this.#wasClosed = false
+    this.#log(`opened ${this.#dbPath}: ${info.count} jobs, ${info.recovered} recovered`)
+    this.emit('open')
+  }
+
+  /**
+   * Waits for every operation already issued, returns jobs this object claimed but did not finish
+   * to the queue, closes the file and emits `close`. Closing twice, or before `open()`, resolves.
+   * @returns {Promise<void>}
+   */
+  async close() {
+    if (this.#closing) return this.#closing
+    if (this.#opening) await this.#opening.catch(() => {})
+    if (!this.#opened) return
+    this.#closing = this.#doClose().finally(() => {
+      this.#closing = null
+    })
+    return this.#closing
+  }
+
+  async #doClose() {
+    this.#run = false
+    await this.#work.idle()
+    await retryBusy(() => this.#native.close(), this.#options.busyTimeout)
+    this.#generation++
+    this.#opened = false
+    this.#wasClosed = true
+    this.#native = null
+    this.#work = null
+    this.#empty = undefined
+    this.#batch = []
+    this.#current = null
+    this.#acking = false
+    this.#claiming = false
+    this.emit('close')
+  }
+
+  /** @returns {number | null} jobs in the file (queued and running), `null` before `open()`. */
+  getLength() {
+    return this.#length
+  }
+
+  /**
+   * Starts delivering jobs: emits `start`, then `next` for each job in FIFO order, one at a time.
+   * @throws {Error} `ERR_NOT_OPEN`: 'Open queue database before starting queue' (as the original)
+   */
+  start() {
+    if (!this.#opened) throw queueError(Error, 'ERR_NOT_OPEN', 'Open queue database before starting queue')
+    this.#run = true
+    this.emit('start')
+    this.#pump()
+  }
+
+  /** Stops delivering jobs after the current one and emits `stop`. The job in hand can still be `done()`. */
+  stop() {
+    this.#run = false
+    this.emit('stop')
+  }
+
+  /**
+   * Acknowledges the job of the last `next` event: deletes it from the file, then delivers the
+   * next job. The next job is delivered only after this ack has committed.
+   * @returns {Promise<void>} resolves once the ack is committed; rejects (the job stays in hand,
+   *   so `done()` may be called again) if SQLite fails, e.g. `SQLITE_BUSY`, `SQLITE_IOERR`
+   * @throws {Error} `ERR_NO_CURRENT_JOB` when no job is in hand (done() twice, or before `next`);
+   *   `ERR_NOT_OPEN`/`ERR_QUEUE_CLOSED` when the queue is not open. Nothing is deleted then.
+   */
+  done() {
+    const notReady = this.#notReady()
+    if (notReady) throw notReady
+    const task = this.#current
+    if (task === null) {
+      throw queueError(Error, 'ERR_NO_CURRENT_JOB', 'done() was called with no job in hand: call it once per next event')
+    }
+    this.#log(`done ${task.id}`)
+    this.#current = null
+    this.#acking = true
+    const generation = this.#generation
+    const acked = this.#work.push(OP_ACK, task.id)
+    // Fold the claim of the next batch into the ack's transaction when this ack empties the batch.
+    if (this.#batch.length === 0 && this.#run && !this.#claiming) this.#claim()
+    return acked.then(
+      () => {
+        if (generation !== this.#generation) return
+        this.#acking = false
+        this.#pump()
+      },
+      (err) => {
+        if (generation === this.#generation) {
+          this.#acking = false
+          this.#current = task
+        }
+        throw err
+      },
+    )
+  }
+
+  /**
+   * Gives the job in hand back to the head of the queue and stops the queue (as the original:
+   * the job is delivered again after `start()`).
+   */
+  abort() {
+    if (this.#current !== null) {
+      this.#batch.unshift(this.#current)
+      this.#current = null
+    }
+    this.stop()
+  }
+
+  /**
+   * Enqueues a job. It is stored as `JSON.stringify(job)`, committed (fsync'd with durability
+   * `'full'`), then `add` is emitted with `{id, job}` and the promise resolves with the id.
+   * Concurrent adds commit together and resolve ids in call order.
+   * @param {T} job any value JSON can represent
+   * @returns {Promise<number>} the job id
+   * @throws (rejects) `ERR_INVALID_JOB` (TypeError) for `undefined`, functions, symbols, BigInt,
+   *   circular objects: nothing is stored; `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `SQLITE_FULL`,
+   *   `SQLITE_BUSY`, `SQLITE_READONLY`
+   */
+  add(job) {
+    let text
+    try {
+      text = jobToJson(job)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#enqueue(OP_ADD, undefined, text).then((id) => {
+      if (this.#empty) {
+        this.#empty = false
+        this.#pump()
+      }
+      this.emit('add', { id, job })
+      return id
+    })
+  }
+
+  /**
+   * Turns debug logging (to stdout, as the original) on or off.
+   * @param {boolean} debug
+   * @returns {this}
+   */
+  setDebug(debug) {
+    this.#debug = Boolean(debug)
+    return this
+  }
+
+  /**
+   * @returns {boolean} true when no job is waiting (as last seen by this object)
+   * @throws {Error} `ERR_NOT_OPEN`: 'Call open() method before calling isEmpty()' (as the original)
+   */
+  isEmpty() {
+    if (this.#empty === undefined) throw queueError(Error, 'ERR_NOT_OPEN', 'Call open() method before calling isEmpty()')
+    return this.#empty
+  }
+
+  /** @returns {boolean} true between `start()` and `stop()`/`abort()`/`close()` */
+  isStarted() {
+    return this.#run
+  }
+
+  /** @returns {boolean} true between a resolved `open()` and `close()` */
+  isOpen() {
+    return this.#opened
+  }
+
+  /**
+   * Not available: the original returned its sqlite3 handle; this package has no JS handle.
+   * @throws {Error} always, with code `ERR_NOT_SUPPORTED`
+   */
+  getSqlite3() {
+    throw queueError(
+      Error,
+      'ERR_NOT_SUPPORTED',
+      'getSqlite3() is not supported: the database connection lives in native code. Open the file with your own SQLite client (WAL mode) if you need raw access.',
+    )
+  }
+
+  /**
+   * @param {number} id
+   * @returns {Promise<boolean>} whether a job with this id is still in the queue (waiting or in hand)
+   * @throws (rejects) `ERR_INVALID_ARG_TYPE` when id is not an integer; `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
+   */
+  has(id) {
+    try {
+      checkId(id)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#enqueue(OP_HAS, id)
+  }
+
+  /**
+   * @param {T} job
+   * @returns {Promise<number[]>} ids of the jobs whose stored JSON equals `JSON.stringify(job)`, in
+   *   execution order
+   * @throws (rejects) `ERR_INVALID_JOB`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
+   */
+  getJobIds(job) {
+    let text
+    try {
+      text = jobToJson(job)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#enqueue(OP_FIND_IDS, undefined, text)
+  }
+
+  /**
+   * @param {T} job
+   * @returns {Promise<number | null>} the first id `getJobIds(job)` finds, or null
+   */
+  getFirstJobId(job) {
+    return this.getJobIds(job).then((ids) => (ids.length > 0 ? ids[0] : null))
+  }
+
+  /**
+   * Deletes a job by id, emits `delete` with `{id}` and resolves the id.
+   * @param {number} id
+   * @returns {Promise<number>}
+   * @throws (rejects) `ERR_JOB_NOT_FOUND` when no job has this id (the length is unchanged);
+   *   `ERR_INVALID_ARG_TYPE`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `SQLITE_BUSY`
+   */
+  delete(id) {
+    try {
+      checkId(id)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const generation = this.#generation
+    const removed = this.#opened ? this.#batch.findIndex((t) => t.id === id) : -1
+    if (removed !== -1) this.#batch.splice(removed, 1)
+    return this.#enqueue(OP_DELETE, id).then(() => {
+      if (generation === this.#generation) this.emit('delete', { id })
+      return id
+    })
+  }
+
+  /** @returns {Error | null} why operations cannot run now */
+  #notReady() {
+    if (this.#opened) return null
+    return this.#wasClosed ? closed() : notOpen()
+  }
+
+  /** Queues an operation, waiting for an `open()` in progress first (as the original allowed). */
+  #enqueue(kind, num, text) {
+    if (!this.#opened && this.#opening) return this.#opening.then(() => this.#enqueue(kind, num, text))
+    const notReady = this.#notReady()
+    if (notReady) return Promise.reject(notReady)
+    return this.#work.push(kind, num, text)
+  }
+
+  /** Delivers the next job if the queue is started and nothing is in hand (trigger_next). */
+  #pump() {
+    if (!this.#run || !this.#opened || this.#current || this.#acking || this.#claiming) return
+    if (this.#deliveryScheduled) return
+    if (this.#batch.length > 0) {
+      this.#deliveryScheduled = true
+      const generation = this.#generation
+      // As the original: one job per check phase, so I/O callbacks run between jobs.
+      setImmediate(() => this.#deliver(generation))
+    } else if (!this.#empty) {
+      this.#claim()
+    }
+  }
+
+  #deliver(generation) {
+    if (generation !== this.#generation) return
+    this.#deliveryScheduled = false
+    if (!this.#run || this.#current || this.#acking || this.#batch.length === 0) return
+    const task = this.#batch.shift()
+    this.#current = task
+    this.#log(`next ${task.id}`)
+    this.emit('next', task)
+  }
+
+  #claim() {
+    this.#claiming = true
+    const generation = this.#generation
+    this.#work.push(OP_CLAIM, this.#batchSize).then(
+      (jobs) => {
+        if (generation !== this.#generation) return
+        this.#claiming = false
+        for (const { id, text } of jobs) {
+          const task = parseClaimed(id, text)
+          if (task instanceof Error) this.#reportCorrupt(task)
+          else this.#batch.push(task)
+        }
+        if (this.#batch.length === 0 && jobs.length === 0 && !this.#empty) {
+          this.#empty = true
+          this.emit('empty')
+        }
+        this.#pump()
+      },
+      (err) => {
+        if (generation !== this.#generation) return
+        this.#claiming = false
+        this.#reportError(err)
+      },
+    )
+  }
+
+  /** A row that cannot become a job stays claimed (left in place) and is reported with its id. */
+  #reportCorrupt(err) {
+    this.#reportError(err)
+  }
+
+  /**
+   * Errors with no caller to reject (a failed claim, a corrupt row): emitted as `error` when there
+   * is a listener, else as a process warning, never thrown from a callback.
+   */
+  #reportError(err) {
+    if (this.listenerCount('error') > 0) this.emit('error', err)
+    else process.emitWarning(err.message, { type: 'SqlitePersistentQueueWarning', code: err.code })
+  }
+
+  #log(msg) {
+    if (this.#debug) console.log(`[sqlite-persistent-queue] ${msg}`)
+  }
+}
+
+/**
+ * @returns {{id:number, job:any} | Error} the job, or `ERR_CORRUPT_JOB` with `jobId` when the row
+ *   is not UTF-8 text (the core marks those with a leading NUL) or not JSON
+ */
+function parseClaimed(id, text) {
+  if (text.charCodeAt(0) === 0) {
+    return queueError(Error, 'ERR_CORRUPT_JOB', `Job ${id} cannot be delivered: ${text.slice(1)}; it stays in the file`, { jobId: id })
+  }
+  try {
+    return { id, job: JSON.parse(text) }
+  } catch (err) {
+    return queueError(Error, 'ERR_CORRUPT_JOB', `Job ${id} cannot be delivered: its text is not JSON (${err.message}); it stays in the file`, { jobId: id })
+  }
+}
+
+/** Validates the third constructor argument. */
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options must be an object')
+  }
+  const merged = { ...DEFAULT_OPTIONS, ...options }
+  if (merged.durability !== 'full' && merged.durability !== 'normal') {
+    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.durability must be 'full' or 'normal'; got ${String(merged.durability)}`)
+  }
+  if (typeof merged.busyTimeout !== 'number' || !(merged.busyTimeout >= 0) || !Number.isFinite(merged.busyTimeout)) {
+    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.busyTimeout must be a finite number of ms >= 0')
+  }
+  return merged
+}
+
+/** Calls `attempt` until it does not reject with SQLITE_BUSY/SQLITE_LOCKED or `budgetMs` is spent. */
+async function retryBusy(attempt, budgetMs) {
+  const deadline = Date.now() + budgetMs
+  let delay = 2
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (err) {
+      const busy = err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')
+      if (!busy || Date.now() >= deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, delay))
+      delay = Math.min(delay * 2, 100)
+    }
+  }
+}
+
+module.exports = PersistentQueue
+module.exports.PersistentQueue = PersistentQueue
+module.exports.default = PersistentQueue

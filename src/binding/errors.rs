@@ -1,0 +1,34 @@
+//! Turning core errors (and caught panics) into JavaScript `Error`s that carry a stable `code`.
+
+use napi::{Env, JsError};
+
+use crate::queue::QueueError;
+
+/// Runs `f`, turning a panic into `ERR_INTERNAL` so that no panic ever crosses into C and aborts
+/// the Node process.
+pub fn catch_panic<T>(f: impl FnOnce() -> Result<T, QueueError>) -> Result<T, QueueError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            Err(QueueError::Internal(what))
+        }
+    }
+}
+
+/// The napi error that rejects a task's promise: a JS `Error` whose `code` is `err.code()`.
+/// Shared by every task's `reject`, so all async errors carry their code the same way.
+pub fn to_js_error(env: Env, err: &QueueError) -> napi::Error {
+    let js =
+        JsError::from(napi::Error::new(err.code().to_string(), err.to_string())).into_unknown(env);
+    napi::Error::from(js)
+}
+
+/// A placeholder napi error returned by `compute`; `reject` swaps it for the real one.
+pub fn pending_error(err: &QueueError) -> napi::Error {
+    napi::Error::from_reason(err.to_string())
+}

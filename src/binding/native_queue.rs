@@ -1,0 +1,97 @@
+//! `NativeQueue`, the class the generated `binding.js` exports. It is internal: the public API is
+//! the hand-written `PersistentQueue` in `index.js`, which keeps the ordered work queue and
+//! feeds batches to [`NativeQueue::execute`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::AsyncTask;
+use napi_derive::napi;
+
+use super::codec::decode;
+use super::tasks::{CloseTask, ExecuteTask, OpenTask};
+use crate::queue::{Durability, Options, Queue};
+
+/// Options of `new NativeQueue(path, options)`.
+#[napi(object)]
+pub struct NativeOptions {
+    /// `'full'` (default: adds are fsync'd, survive power loss) or `'normal'` (adds survive a
+    /// process crash). Any other value throws a `TypeError`.
+    pub durability: Option<String>,
+    /// Milliseconds one attempt waits inside SQLite for a lock before it reports busy (default 50).
+    pub attempt_timeout_ms: Option<u32>,
+}
+
+/// One queue object over one SQLite file. Every method returns a Promise settled on the main
+/// thread after the work ran on the libuv thread pool; rejections are `Error`s with a `code`.
+#[napi]
+pub struct NativeQueue {
+    queue: Arc<Queue>,
+}
+
+#[napi]
+impl NativeQueue {
+    /// Creates the object; touches no file until `open()`. `path` is the queue file (`""` or
+    /// `":memory:"` for an in-memory queue).
+    #[napi(constructor)]
+    pub fn new(path: String, options: Option<NativeOptions>) -> napi::Result<Self> {
+        let mut opts = Options::default();
+        if let Some(o) = options {
+            match o.durability.as_deref() {
+                None | Some("full") => opts.durability = Durability::Full,
+                Some("normal") => opts.durability = Durability::Normal,
+                Some(other) => {
+                    return Err(napi::Error::new(
+                        napi::Status::InvalidArg,
+                        format!("durability must be 'full' or 'normal', got '{other}'"),
+                    ))
+                }
+            }
+            if let Some(ms) = o.attempt_timeout_ms {
+                opts.attempt_timeout = Duration::from_millis(u64::from(ms));
+            }
+        }
+        Ok(NativeQueue {
+            queue: Arc::new(Queue::new(path, opts)),
+        })
+    }
+
+    /// Opens the file (creating and migrating it) and returns to the queue the jobs claimed by
+    /// owners that are gone. Resolves `{ count, recovered }`. Rejects with `SQLITE_CANTOPEN`,
+    /// `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or `ERR_SCHEMA_TOO_NEW`.
+    #[napi(ts_return_type = "Promise<OpenOutput>")]
+    pub fn open(&self) -> AsyncTask<OpenTask> {
+        AsyncTask::new(OpenTask {
+            queue: self.queue.clone(),
+            failure: None,
+        })
+    }
+
+    /// Runs a batch of operations, in order, in one transaction (see `src/binding/codec.rs` for the
+    /// tapes). Resolves a `BatchOutput`; rejects with `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED` or
+    /// `ERR_INVALID_ARG` (malformed tapes).
+    #[napi(ts_return_type = "Promise<BatchOutput>")]
+    pub fn execute(
+        &self,
+        kinds: Vec<u32>,
+        nums: Vec<f64>,
+        texts: Vec<String>,
+    ) -> AsyncTask<ExecuteTask> {
+        let ops = Some(decode(kinds, nums, texts));
+        AsyncTask::new(ExecuteTask {
+            queue: self.queue.clone(),
+            ops,
+            failure: None,
+        })
+    }
+
+    /// Returns this object's claimed jobs to the queue and closes the file. Closing twice, or
+    /// before `open()`, resolves and does nothing.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close(&self) -> AsyncTask<CloseTask> {
+        AsyncTask::new(CloseTask {
+            queue: self.queue.clone(),
+            failure: None,
+        })
+    }
+}

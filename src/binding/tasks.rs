@@ -1,0 +1,123 @@
+//! The `AsyncTask`s: each `compute` runs one core call on the libuv thread pool (catching panics),
+//! each `resolve` converts the answer on the main thread, and every `reject` goes through
+//! [`errors::to_js_error`] so the JS error carries the core error's `code`.
+
+use std::sync::Arc;
+
+use napi::{Env, Task};
+
+use super::codec::{encode, BatchOutput};
+use super::errors::{catch_panic, pending_error, to_js_error};
+use crate::queue::{Op, Queue, QueueError};
+
+/// What `open()` resolves to.
+#[napi_derive::napi(object)]
+pub struct OpenOutput {
+    /// Jobs in the queue after recovery.
+    pub count: f64,
+    /// Jobs of dead owners that were returned to the head of the queue.
+    pub recovered: u32,
+}
+
+/// Runs `f` on the pool, remembering a failure for `reject`.
+fn run<T>(
+    failure: &mut Option<QueueError>,
+    f: impl FnOnce() -> Result<T, QueueError>,
+) -> napi::Result<T> {
+    catch_panic(f).map_err(|e| {
+        let placeholder = pending_error(&e);
+        *failure = Some(e);
+        placeholder
+    })
+}
+
+/// Rejects with the remembered failure, or with napi's own error if there is none.
+fn reject_with<T>(env: Env, failure: &mut Option<QueueError>, err: napi::Error) -> napi::Result<T> {
+    match failure.take() {
+        Some(e) => Err(to_js_error(env, &e)),
+        None => Err(err),
+    }
+}
+
+/// `NativeQueue.open()`.
+pub struct OpenTask {
+    pub(crate) queue: Arc<Queue>,
+    pub(crate) failure: Option<QueueError>,
+}
+
+impl Task for OpenTask {
+    type Output = (i64, usize);
+    type JsValue = OpenOutput;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let queue = self.queue.clone();
+        run(&mut self.failure, move || {
+            queue.open().map(|info| (info.count, info.recovered))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, (count, recovered): Self::Output) -> napi::Result<OpenOutput> {
+        Ok(OpenOutput {
+            count: count as f64,
+            recovered: recovered as u32,
+        })
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<OpenOutput> {
+        reject_with(env, &mut self.failure, err)
+    }
+}
+
+/// `NativeQueue.execute(kinds, nums, texts)`.
+pub struct ExecuteTask {
+    pub(crate) queue: Arc<Queue>,
+    /// The decoded batch, or why the tapes could not be decoded (reported as the rejection).
+    pub(crate) ops: Option<Result<Vec<Op>, QueueError>>,
+    pub(crate) failure: Option<QueueError>,
+}
+
+impl Task for ExecuteTask {
+    type Output = BatchOutput;
+    type JsValue = BatchOutput;
+
+    fn compute(&mut self) -> napi::Result<BatchOutput> {
+        let queue = self.queue.clone();
+        let ops = self
+            .ops
+            .take()
+            .unwrap_or_else(|| Err(QueueError::Internal("batch computed twice".into())));
+        run(&mut self.failure, move || queue.execute(ops?).map(encode))
+    }
+
+    fn resolve(&mut self, _env: Env, output: BatchOutput) -> napi::Result<BatchOutput> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<BatchOutput> {
+        reject_with(env, &mut self.failure, err)
+    }
+}
+
+/// `NativeQueue.close()`.
+pub struct CloseTask {
+    pub(crate) queue: Arc<Queue>,
+    pub(crate) failure: Option<QueueError>,
+}
+
+impl Task for CloseTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        let queue = self.queue.clone();
+        run(&mut self.failure, move || queue.close())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
+        Ok(())
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<()> {
+        reject_with(env, &mut self.failure, err)
+    }
+}

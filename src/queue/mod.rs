@@ -1,0 +1,103 @@
+//! The queue core: pure Rust, no napi. [`Queue`] is one queue object: it owns the writer
+//! connection behind a `parking_lot::Mutex` and runs batches of operations on it. Ordering and
+//! scheduling belong to the caller (the JS work queue); this core guarantees that each batch runs
+//! in the order given, atomically, and tells what it completed.
+
+pub mod batch;
+pub mod error;
+pub mod options;
+pub mod owner;
+pub mod schema;
+pub mod store;
+
+#[cfg(test)]
+mod tests;
+
+use parking_lot::Mutex;
+
+pub use batch::{BatchOutcome, Op, OpResult};
+pub use error::{QueueError, Result};
+pub use options::{Durability, Options};
+pub use store::ClaimedJob;
+use store::Store;
+
+/// Lifecycle of the connection slot.
+enum Slot {
+    NeverOpened,
+    Open(Store),
+    Closed,
+}
+
+/// What `open()` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenInfo {
+    /// Rows in the queue after recovery.
+    pub count: i64,
+    /// Jobs whose owner was gone and that came back to the head of the queue.
+    pub recovered: usize,
+}
+
+/// One queue object over one SQLite file.
+pub struct Queue {
+    path: String,
+    options: Options,
+    slot: Mutex<Slot>,
+}
+
+impl Queue {
+    /// A queue over the file at `path` (created on open if missing; `""` or `":memory:"` for an
+    /// in-memory queue). Touches nothing until [`Queue::open`].
+    pub fn new(path: impl Into<String>, options: Options) -> Queue {
+        Queue {
+            path: path.into(),
+            options,
+            slot: Mutex::new(Slot::NeverOpened),
+        }
+    }
+
+    /// Opens the file, migrates it, and returns to the queue the claims of owners that are gone.
+    /// Opening an open queue only reports its count.
+    ///
+    /// Errors: see [`Store::open`]; `SQLITE_BUSY` when another process holds the write lock.
+    pub fn open(&self) -> Result<OpenInfo> {
+        let mut slot = self.slot.lock();
+        if let Slot::Open(store) = &*slot {
+            return Ok(OpenInfo {
+                count: store.count()?,
+                recovered: 0,
+            });
+        }
+        let store = Store::open(&self.path, &self.options)?;
+        let recovered = store.recover_dead_claims()?;
+        let count = store.count()?;
+        *slot = Slot::Open(store);
+        Ok(OpenInfo { count, recovered })
+    }
+
+    /// Runs a batch of operations in order (see [`batch::execute`]).
+    ///
+    /// Errors: `ERR_NOT_OPEN` before [`Queue::open`], `ERR_QUEUE_CLOSED` after [`Queue::close`].
+    /// Failures of single operations are in the outcome, not here.
+    pub fn execute(&self, ops: Vec<Op>) -> Result<BatchOutcome> {
+        let slot = self.slot.lock();
+        match &*slot {
+            Slot::Open(store) => Ok(batch::execute(store, ops)),
+            Slot::NeverOpened => Err(QueueError::NotOpen),
+            Slot::Closed => Err(QueueError::Closed),
+        }
+    }
+
+    /// Returns this object's claimed jobs to the queue and closes the connection. Closing a closed
+    /// or never-opened queue does nothing.
+    ///
+    /// Errors: `SQLITE_BUSY` if the claims could not be released (the queue then stays open, so
+    /// `close()` can be retried; if the process exits instead, the next `open()` recovers them).
+    pub fn close(&self) -> Result<()> {
+        let mut slot = self.slot.lock();
+        if let Slot::Open(store) = &*slot {
+            store.release_own_claims()?;
+            *slot = Slot::Closed;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,32 @@
+//! Settings of one queue object, with their defaults and the rules they follow.
+
+use std::time::Duration;
+
+/// How hard a commit that adds jobs waits for the disk (`PRAGMA synchronous`,
+/// <https://www.sqlite.org/pragma.html#pragma_synchronous>, in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: the WAL is fsync'd at every commit; an added job survives power loss.
+    Full,
+    /// `synchronous=NORMAL`: survives a process crash; a power loss may drop the last commits.
+    Normal,
+}
+
+/// Options of one queue object.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Durability of commits that add jobs. Acks, claims and deletes always use `NORMAL`.
+    pub durability: Durability,
+    /// How long one attempt waits inside SQLite for a lock (`busy_timeout`) before giving the
+    /// thread back; the caller retries off the thread pool until its own budget is spent.
+    pub attempt_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            durability: Durability::Full,
+            attempt_timeout: Duration::from_millis(50),
+        }
+    }
+}

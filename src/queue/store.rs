@@ -1,0 +1,238 @@
+//! All SQL of the queue lives here: one writer connection, its pragmas, and one small function per
+//! statement. Callers group these calls into transactions (see `batch.rs`); nothing here begins or
+//! commits on its own except [`Store::open`] and [`Store::release_own_claims`].
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection, OpenFlags};
+
+use super::error::Result;
+use super::options::{Durability, Options};
+use super::owner::{is_alive, Owner};
+use super::schema;
+
+/// A claimed job: its id and its JSON text exactly as stored, or why the row cannot be delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    /// Row id (the job id users see).
+    pub id: i64,
+    /// The stored JSON text; `Err` holds why the row is not UTF-8 text (NULL, BLOB, number, bad bytes).
+    pub job: std::result::Result<String, String>,
+}
+
+/// The writer connection of one open queue object.
+pub struct Store {
+    conn: Connection,
+    owner: Owner,
+    durability: Durability,
+}
+
+/// Milliseconds since the Unix epoch, for `created_at`/`started_at`.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if missing) the queue file at `path` (`""` or `":memory:"` for a private
+    /// in-memory queue), sets WAL mode and the pragmas, migrates the schema and registers a fresh
+    /// owner token for this open.
+    ///
+    /// Errors: `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not an SQLite file; the file is
+    /// not modified), `SQLITE_READONLY`, `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`.
+    pub fn open(path: &str, options: &Options) -> Result<Store> {
+        let path = if path.is_empty() { ":memory:" } else { path };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(options.attempt_timeout)?;
+        // WAL: readers never block the writer and commits append instead of rewriting pages
+        // (https://www.sqlite.org/wal.html). An in-memory database answers "memory"; that is fine.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.execute_batch("PRAGMA synchronous = FULL")?;
+        schema::migrate(&conn)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let token: String = conn.query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
+        Ok(Store {
+            conn,
+            owner: Owner::register(token),
+            durability: options.durability,
+        })
+    }
+
+    /// The owner stamped on this store's claims.
+    pub fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    /// Starts a write transaction that takes the write lock at once, so it never fails later with
+    /// `SQLITE_BUSY` on upgrade (<https://www.sqlite.org/lang_transaction.html#immediate>).
+    /// `adds` selects the durability of its commit: `synchronous=FULL` under `Durability::Full`
+    /// when it adds jobs, `NORMAL` otherwise (survives a process crash, not a power loss).
+    pub fn begin(&self, adds: bool) -> Result<()> {
+        let sync = if adds && self.durability == Durability::Full {
+            "FULL"
+        } else {
+            "NORMAL"
+        };
+        self.conn
+            .execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Commits the open transaction.
+    pub fn commit(&self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Rolls back the open transaction, if SQLite has not already done so.
+    pub fn rollback(&self) {
+        if !self.conn.is_autocommit() {
+            // A failed rollback leaves nothing to undo that we could act on; the connection stays usable.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    /// Inserts one job (its JSON text) as `queued`; returns its id.
+    pub fn insert(&self, job: &str, now: i64) -> Result<i64> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO queue (job, created_at) VALUES (?1, ?2)")?;
+        stmt.execute(params![job, now])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Claims up to `limit` queued jobs in id order for this store's owner; returns them in id order.
+    pub fn claim(&self, limit: u32, now: i64) -> Result<Vec<ClaimedJob>> {
+        let mut stmt = self.conn.prepare_cached(
+      "UPDATE queue SET state = 1, started_at = ?1, attempts = attempts + 1, owner_pid = ?2, owner_token = ?3
+       WHERE id IN (SELECT id FROM queue WHERE state = 0 ORDER BY id LIMIT ?4)
+       RETURNING id, job",
+    )?;
+        let mut rows = stmt.query(params![now, self.owner.pid, self.owner.token, limit])?;
+        let mut jobs = Vec::with_capacity(limit as usize);
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let job = match row.get_ref(1)? {
+                ValueRef::Text(bytes) => String::from_utf8(bytes.to_vec())
+                    .map_err(|_| "job text is not valid UTF-8".to_string()),
+                ValueRef::Null => Err("job is NULL".to_string()),
+                ValueRef::Blob(_) => Err("job is a BLOB, not JSON text".to_string()),
+                ValueRef::Integer(_) | ValueRef::Real(_) => {
+                    Err("job is a number, not JSON text".to_string())
+                }
+            };
+            jobs.push(ClaimedJob { id, job });
+        }
+        // RETURNING gives no order guarantee (https://www.sqlite.org/lang_returning.html).
+        jobs.sort_unstable_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// Acknowledges a job this owner claimed: deletes it. Returns false when the row is gone or no
+    /// longer claimed by this owner (deleted meanwhile, or recovered after the lease expired).
+    pub fn ack(&self, id: i64) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM queue WHERE id = ?1 AND state = 1 AND owner_token = ?2")?;
+        Ok(stmt.execute(params![id, self.owner.token])? > 0)
+    }
+
+    /// Puts a job this owner claimed back at its place in the queue (state `queued`).
+    pub fn release(&self, id: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+      "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE id = ?1 AND state = 1 AND owner_token = ?2",
+    )?;
+        Ok(stmt.execute(params![id, self.owner.token])? > 0)
+    }
+
+    /// Deletes a job by id, whatever its state. Returns false when there is no such row.
+    pub fn delete(&self, id: i64) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM queue WHERE id = ?1")?;
+        Ok(stmt.execute(params![id])? > 0)
+    }
+
+    /// True when a row with this id exists (queued or running).
+    pub fn has(&self, id: i64) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM queue WHERE id = ?1)")?;
+        Ok(stmt.query_row(params![id], |r| r.get(0))?)
+    }
+
+    /// Ids of the jobs whose stored JSON text equals `job` exactly, in id (execution) order.
+    pub fn find_ids(&self, job: &str) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM queue WHERE job = ?1 ORDER BY id")?;
+        let ids = stmt.query_map(params![job], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
+    }
+
+    /// Number of rows in the queue, from the trigger-maintained `queue_count` (O(1)).
+    pub fn count(&self) -> Result<i64> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT counter FROM queue_count LIMIT 1")?;
+        Ok(stmt.query_row([], |r| r.get(0))?)
+    }
+
+    /// Returns to `queued` every running row whose owner is gone (see [`is_alive`]); they keep their
+    /// ids, so they are claimed first again, in their original order. One `IMMEDIATE` transaction.
+    /// Returns how many jobs came back.
+    pub fn recover_dead_claims(&self) -> Result<usize> {
+        self.begin(false)?;
+        let result = (|| {
+            let owners: Vec<(i64, String)> = {
+                let mut stmt = self.conn.prepare_cached(
+          "SELECT DISTINCT owner_pid, owner_token FROM queue WHERE state <> 0 AND owner_token IS NOT NULL",
+        )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?))
+                })?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let mut recovered = 0;
+            for (pid, token) in owners.iter().filter(|(pid, token)| !is_alive(*pid, token)) {
+                let mut stmt = self.conn.prepare_cached(
+          "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE state = 1 AND owner_pid = ?1 AND owner_token = ?2",
+        )?;
+                recovered += stmt.execute(params![pid, token])?;
+            }
+            Ok(recovered)
+        })();
+        self.finish(result)
+    }
+
+    /// Returns every job this owner still holds to `queued` (used by `close()`). One transaction.
+    pub fn release_own_claims(&self) -> Result<usize> {
+        self.begin(false)?;
+        let result = (|| {
+            let mut stmt = self.conn.prepare_cached(
+        "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE state = 1 AND owner_token = ?1",
+      )?;
+            Ok(stmt.execute(params![self.owner.token])?)
+        })();
+        self.finish(result)
+    }
+
+    /// Commits after a successful body, rolls back after a failed one.
+    fn finish<T>(&self, result: Result<T>) -> Result<T> {
+        match result.and_then(|v| self.commit().map(|()| v)) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+}
