@@ -54,6 +54,14 @@ export interface BatchOutput {
   count: number
 }
 
+/**
+ * Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
+ * queue object. A maintenance and test helper (not exported by `index.js`): tests use it to
+ * write files in the original library's schema and to plant damaged rows. Rejects with the
+ * SQLite error's code (`SQLITE_NOTADB`, `SQLITE_BUSY`, …); nothing is written then.
+ */
+export declare function execScript(path: string, sql: string): Promise<void>
+
 /** Options of `new NativeQueue(path, options)`. */
 export interface NativeOptions {
   /**

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeQueue = nativeBinding.NativeQueue
+module.exports.execScript = nativeBinding.execScript
 module.exports.OP_ACK = nativeBinding.OP_ACK
 module.exports.OP_ADD = nativeBinding.OP_ADD
 module.exports.OP_CLAIM = nativeBinding.OP_CLAIM

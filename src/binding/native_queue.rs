@@ -9,7 +9,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
 use super::codec::decode;
-use super::tasks::{CloseTask, ExecuteTask, OpenTask};
+use super::tasks::{CloseTask, ExecuteTask, OpenTask, ScriptTask};
 use crate::queue::{Durability, Options, Queue};
 
 /// Options of `new NativeQueue(path, options)`.
@@ -94,4 +94,13 @@ impl NativeQueue {
             failure: None,
         })
     }
+}
+
+/// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
+/// queue object. A maintenance and test helper (not exported by `index.js`): tests use it to
+/// write files in the original library's schema and to plant damaged rows. Rejects with the
+/// SQLite error's code (`SQLITE_NOTADB`, `SQLITE_BUSY`, …); nothing is written then.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn exec_script(path: String, sql: String) -> AsyncTask<ScriptTask> {
+  AsyncTask::new(ScriptTask { path, sql, failure: None })
 }

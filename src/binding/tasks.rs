@@ -8,7 +8,7 @@ use napi::{Env, Task};
 
 use super::codec::{encode, BatchOutput};
 use super::errors::{catch_panic, pending_error, to_js_error};
-use crate::queue::{Op, Queue, QueueError};
+use crate::queue::{run_script, Op, Queue, QueueError};
 
 /// What `open()` resolves to.
 #[napi_derive::napi(object)]
@@ -120,4 +120,29 @@ impl Task for CloseTask {
     fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<()> {
         reject_with(env, &mut self.failure, err)
     }
+}
+
+/// `execScript(path, sql)`.
+pub struct ScriptTask {
+  pub(crate) path: String,
+  pub(crate) sql: String,
+  pub(crate) failure: Option<QueueError>,
+}
+
+impl Task for ScriptTask {
+  type Output = ();
+  type JsValue = ();
+
+  fn compute(&mut self) -> napi::Result<()> {
+    let (path, sql) = (self.path.clone(), self.sql.clone());
+    run(&mut self.failure, move || run_script(&path, &sql))
+  }
+
+  fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
+    Ok(())
+  }
+
+  fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<()> {
+    reject_with(env, &mut self.failure, err)
+  }
 }

@@ -19,6 +19,7 @@ pub use batch::{BatchOutcome, Op, OpResult};
 pub use error::{QueueError, Result};
 pub use options::{Durability, Options};
 pub use store::ClaimedJob;
+pub use store::run_script;
 use store::Store;
 
 /// Lifecycle of the connection slot.

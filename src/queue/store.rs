@@ -236,3 +236,22 @@ impl Store {
         }
     }
 }
+
+/// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction with its own
+/// connection (busy_timeout 5000 ms). For maintenance and tests; queue objects never call it.
+///
+/// Errors: the SQLite error of the first failing statement (the transaction is rolled back).
+pub fn run_script(path: &str, sql: &str) -> Result<()> {
+  let conn = Connection::open(path)?;
+  conn.busy_timeout(std::time::Duration::from_millis(5000))?;
+  conn.execute_batch("BEGIN IMMEDIATE")?;
+  match conn.execute_batch(sql).and_then(|()| conn.execute_batch("COMMIT")) {
+    Ok(()) => Ok(()),
+    Err(e) => {
+      if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+      }
+      Err(e.into())
+    }
+  }
+}
