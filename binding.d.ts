@@ -71,6 +71,16 @@ export interface NativeOptions {
   durability?: string
   /** Milliseconds one attempt waits inside SQLite for a lock before it reports busy (default 50). */
   attemptTimeoutMs?: number
+  /**
+   * Lease of a claim in ms (visibility timeout, default 30000): a job held longer without
+   * renewal may be claimed by another consumer.
+   */
+  visibilityTimeoutMs?: number
+  /**
+   * Largest database file size in bytes (`PRAGMA max_page_count`); adds past it reject with
+   * `SQLITE_FULL`. Default: no limit but SQLite's own.
+   */
+  maxFileSize?: number
 }
 
 /** `ack(id)` */
@@ -94,8 +104,14 @@ export declare const OP_FIND_IDS: number
 /** `has(id)` */
 export declare const OP_HAS: number
 
+/** `poll()`: did another connection commit since the last poll? */
+export declare const OP_POLL: number
+
 /** `release(id)` */
 export declare const OP_RELEASE: number
+
+/** `renew()`: extend the leases this owner holds */
+export declare const OP_RENEW: number
 
 /** What `open()` resolves to. */
 export interface OpenOutput {

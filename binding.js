@@ -844,4 +844,6 @@ module.exports.OP_COUNT = nativeBinding.OP_COUNT
 module.exports.OP_DELETE = nativeBinding.OP_DELETE
 module.exports.OP_FIND_IDS = nativeBinding.OP_FIND_IDS
 module.exports.OP_HAS = nativeBinding.OP_HAS
+module.exports.OP_POLL = nativeBinding.OP_POLL
 module.exports.OP_RELEASE = nativeBinding.OP_RELEASE
+module.exports.OP_RENEW = nativeBinding.OP_RENEW

@@ -10,11 +10,17 @@ const native = require('./binding')
 const { WorkQueue } = require('./lib/work-queue')
 const { queueError, notOpen, closed, jobToJson, checkId } = require('./lib/errors')
 
-const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS } = native
+const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_RENEW, OP_POLL } = native
 const OPS = native
 
 /** Defaults of the third constructor argument. */
-const DEFAULT_OPTIONS = Object.freeze({ durability: 'full', busyTimeout: 5000 })
+const DEFAULT_OPTIONS = Object.freeze({
+  durability: 'full',
+  busyTimeout: 5000,
+  visibilityTimeout: 30000,
+  pollInterval: 100,
+  maxFileSize: undefined,
+})
 
 /**
  * @typedef {object} QueueOptions
@@ -23,6 +29,13 @@ const DEFAULT_OPTIONS = Object.freeze({ durability: 'full', busyTimeout: 5000 })
  *   loss may drop the last adds. Acks always commit with `NORMAL`.
  * @property {number} [busyTimeout=5000] ms an operation waits out `SQLITE_BUSY` (another process
  *   holding the write lock) before it rejects with code `SQLITE_BUSY`.
+ * @property {number} [visibilityTimeout=30000] lease of a claimed job in ms. The queue renews the
+ *   leases of the jobs it holds every third of this; if its process hangs (event loop blocked)
+ *   longer, other consumers of the file may take the job (at-least-once delivery).
+ * @property {number} [pollInterval=100] ms between checks, while started and empty, for jobs
+ *   that other processes added (`PRAGMA data_version`, a read that takes no lock).
+ * @property {number} [maxFileSize] largest database size in bytes (`PRAGMA max_page_count`);
+ *   adds past it reject with `SQLITE_FULL` and change nothing. Default: no limit.
  */
 
 /**
@@ -55,9 +68,12 @@ class PersistentQueue extends EventEmitter {
   #current = null
   #acking = false
   #claiming = false
+  #polling = false
   #deliveryScheduled = false
   /** Bumped by close(): callbacks of an earlier open see a different value and do nothing. */
   #generation = 0
+  /** Unref'd timers of an open queue: lease renewal and the poll for other processes' jobs. */
+  #timers = []
 
   /**
    * @param {string} filename path of the queue file, created if missing (`''` or `':memory:'`:
@@ -115,7 +131,8 @@ class PersistentQueue extends EventEmitter {
 
   async #doOpen() {
     if (this.#closing) await this.#closing
-    const handle = new native.NativeQueue(this.#dbPath, { durability: this.#options.durability })
+    const { durability, visibilityTimeout, maxFileSize } = this.#options
+    const handle = new native.NativeQueue(this.#dbPath, { durability, visibilityTimeoutMs: visibilityTimeout, maxFileSize })
     const info = await retryBusy(() => handle.open(), this.#options.busyTimeout)
     this.#native = handle
     this.#work = new WorkQueue(handle, {
@@ -129,6 +146,7 @@ class PersistentQueue extends EventEmitter {
     this.#empty = info.count === 0
     this.#opened = true
     this.#wasClosed = false
+    this.#startTimers()
     this.#log(`opened ${this.#dbPath}: ${info.count} jobs, ${info.recovered} recovered`)
     this.emit('open')
   }
@@ -150,6 +168,8 @@ class PersistentQueue extends EventEmitter {
 
   async #doClose() {
     this.#run = false
+    for (const timer of this.#timers) clearInterval(timer)
+    this.#timers = []
     await this.#work.idle()
     await retryBusy(() => this.#native.close(), this.#options.busyTimeout)
     this.#generation++
@@ -379,6 +399,42 @@ class PersistentQueue extends EventEmitter {
     return this.#work.push(kind, num, text)
   }
 
+  /**
+   * Timers of an open queue, unref'd so that an idle queue never keeps the process alive:
+   * - lease renewal every visibilityTimeout/3 while this object holds claimed jobs;
+   * - while started and empty, a poll of `PRAGMA data_version` every pollInterval ms, which
+   *   notices commits by other processes without taking the write lock, then a claim.
+   */
+  #startTimers() {
+    const generation = this.#generation
+    const { visibilityTimeout, pollInterval } = this.#options
+    const renew = setInterval(() => {
+      if (generation !== this.#generation) return
+      if (this.#batch.length === 0 && this.#current === null) return
+      this.#work.push(OP_RENEW).catch((err) => this.#reportError(err))
+    }, Math.max(1, Math.floor(visibilityTimeout / 3)))
+    const poll = setInterval(() => this.#poll(generation), Math.max(1, pollInterval))
+    renew.unref()
+    poll.unref()
+    this.#timers = [renew, poll]
+  }
+
+  #poll(generation) {
+    if (generation !== this.#generation || !this.#run || !this.#empty || this.#claiming || this.#polling) return
+    this.#polling = true
+    this.#work.push(OP_POLL).then(
+      (changed) => {
+        this.#polling = false
+        if (generation !== this.#generation) return
+        if (changed && this.#run && this.#empty && !this.#claiming) this.#claim(true)
+      },
+      (err) => {
+        this.#polling = false
+        this.#reportError(err)
+      },
+    )
+  }
+
   /** Delivers the next job if the queue is started and nothing is in hand (trigger_next). */
   #pump() {
     if (!this.#run || !this.#opened || this.#current || this.#acking || this.#claiming) return
@@ -403,7 +459,11 @@ class PersistentQueue extends EventEmitter {
     this.emit('next', task)
   }
 
-  #claim() {
+  /**
+   * Claims the next batch. `quiet`: a claim after a poll, which leaves the queue empty without a
+   * second `empty` event when it finds nothing.
+   */
+  #claim(quiet = false) {
     this.#claiming = true
     const generation = this.#generation
     this.#work.push(OP_CLAIM, this.#batchSize).then(
@@ -415,9 +475,10 @@ class PersistentQueue extends EventEmitter {
           if (task instanceof Error) this.#reportCorrupt(task)
           else this.#batch.push(task)
         }
-        if (this.#batch.length === 0 && jobs.length === 0 && !this.#empty) {
+        if (jobs.length > 0) this.#empty = false
+        else if (!this.#empty && this.#batch.length === 0) {
           this.#empty = true
-          this.emit('empty')
+          if (!quiet) this.emit('empty')
         }
         this.#pump()
       },
@@ -472,8 +533,15 @@ function checkOptions(options) {
   if (merged.durability !== 'full' && merged.durability !== 'normal') {
     throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.durability must be 'full' or 'normal'; got ${String(merged.durability)}`)
   }
-  if (typeof merged.busyTimeout !== 'number' || !(merged.busyTimeout >= 0) || !Number.isFinite(merged.busyTimeout)) {
-    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.busyTimeout must be a finite number of ms >= 0')
+  for (const name of ['busyTimeout', 'visibilityTimeout', 'pollInterval']) {
+    const value = merged[name]
+    if (typeof value !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `options.${name} must be a number of ms`)
+    if (!(value >= 0) || !Number.isFinite(value)) {
+      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.${name} must be a finite number of ms >= 0`)
+    }
+  }
+  if (merged.maxFileSize !== undefined && !(Number.isSafeInteger(merged.maxFileSize) && merged.maxFileSize > 0)) {
+    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.maxFileSize must be a positive integer number of bytes')
   }
   return merged
 }

@@ -4,8 +4,8 @@
 //! - in: `kinds[i]` is the i-th operation (see [`kind`]); operations that take a number read the
 //!   next entry of `nums`, operations that take a string read the next entry of `texts`.
 //! - out: for each completed operation, in order, `nums` holds `-1` if it failed (then `texts`
-//!   holds its error code and message), else: the id (add), `1`/`0` (ack, release, delete, has),
-//!   the count (count), or a length `k` followed by `k` ids (find ids, claim). A claim also puts
+//!   holds its error code and message), else: the id (add), `1`/`0` (ack, release, delete, has,
+//!   poll), the count (count; renew: jobs held), or a length `k` followed by `k` ids (find ids, claim). A claim also puts
 //!   `k` entries in `texts`: the job's JSON text, or `"\0"` followed by why the row is unreadable.
 
 use crate::queue::{BatchOutcome, Op, OpResult, QueueError};
@@ -38,6 +38,12 @@ pub mod kind {
     /// `count()`
     #[napi]
     pub const OP_COUNT: u32 = 7;
+    /// `renew()`: extend the leases this owner holds
+    #[napi]
+    pub const OP_RENEW: u32 = 8;
+    /// `poll()`: did another connection commit since the last poll?
+    #[napi]
+    pub const OP_POLL: u32 = 9;
 }
 
 /// Decodes the input tapes into operations. Errors with `ERR_INVALID_ARG` when a tape runs short,
@@ -80,6 +86,8 @@ pub fn decode(kinds: Vec<u32>, nums: Vec<f64>, texts: Vec<String>) -> Result<Vec
                 kind::OP_HAS => Op::Has(next_int("has")?),
                 kind::OP_FIND_IDS => Op::FindIds(next_text("findIds")?),
                 kind::OP_COUNT => Op::Count,
+                kind::OP_RENEW => Op::Renew,
+                kind::OP_POLL => Op::Poll,
                 other => {
                     return Err(QueueError::InvalidArg(format!(
                         "unknown operation kind {other}"

@@ -20,6 +20,12 @@ pub struct NativeOptions {
     pub durability: Option<String>,
     /// Milliseconds one attempt waits inside SQLite for a lock before it reports busy (default 50).
     pub attempt_timeout_ms: Option<u32>,
+    /// Lease of a claim in ms (visibility timeout, default 30000): a job held longer without
+    /// renewal may be claimed by another consumer.
+    pub visibility_timeout_ms: Option<f64>,
+    /// Largest database file size in bytes (`PRAGMA max_page_count`); adds past it reject with
+    /// `SQLITE_FULL`. Default: no limit but SQLite's own.
+    pub max_file_size: Option<f64>,
 }
 
 /// One queue object over one SQLite file. Every method returns a Promise settled on the main
@@ -50,6 +56,10 @@ impl NativeQueue {
             if let Some(ms) = o.attempt_timeout_ms {
                 opts.attempt_timeout = Duration::from_millis(u64::from(ms));
             }
+            if let Some(ms) = o.visibility_timeout_ms {
+                opts.visibility_timeout = Duration::from_millis(ms.max(0.0) as u64);
+            }
+            opts.max_file_size = o.max_file_size.map(|b| b.max(0.0) as u64);
         }
         Ok(NativeQueue {
             queue: Arc::new(Queue::new(path, opts)),

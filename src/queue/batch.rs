@@ -27,11 +27,19 @@ pub enum Op {
     FindIds(String),
     /// Number of jobs in the queue; yields [`OpResult::Count`].
     Count,
+    /// Extend the lease of every job this owner holds; yields [`OpResult::Count`] (jobs held).
+    Renew,
+    /// Did another connection commit since the last poll? Yields [`OpResult::Bool`].
+    Poll,
 }
 
 impl Op {
     fn adds(&self) -> bool {
         matches!(self, Op::Add(_))
+    }
+
+    fn writes(&self) -> bool {
+        !matches!(self, Op::Has(_) | Op::FindIds(_) | Op::Count | Op::Poll)
     }
 }
 
@@ -66,7 +74,7 @@ pub struct BatchOutcome {
 
 /// Runs `ops` in order: first all in one transaction, and, if that fails for any reason but
 /// busy, each in its own transaction.
-pub fn execute(store: &Store, ops: Vec<Op>) -> BatchOutcome {
+pub fn execute(store: &mut Store, ops: Vec<Op>) -> BatchOutcome {
     let now = now_ms();
     let mut outcome = match run_together(store, &ops, now) {
         Ok(results) => BatchOutcome {
@@ -85,8 +93,12 @@ pub fn execute(store: &Store, ops: Vec<Op>) -> BatchOutcome {
     outcome
 }
 
-fn run_together(store: &Store, ops: &[Op], now: i64) -> Result<Vec<OpResult>> {
-    store.begin(ops.iter().any(Op::adds))?;
+fn run_together(store: &mut Store, ops: &[Op], now: i64) -> Result<Vec<OpResult>> {
+    if ops.iter().any(Op::writes) {
+        store.begin(ops.iter().any(Op::adds))?;
+    } else {
+        store.begin_read()?;
+    }
     let body = ops
         .iter()
         .map(|op| apply(store, op, now))
@@ -100,7 +112,7 @@ fn run_together(store: &Store, ops: &[Op], now: i64) -> Result<Vec<OpResult>> {
     }
 }
 
-fn run_one_by_one(store: &Store, ops: &[Op], now: i64) -> BatchOutcome {
+fn run_one_by_one(store: &mut Store, ops: &[Op], now: i64) -> BatchOutcome {
     let mut results = Vec::with_capacity(ops.len());
     for op in ops {
         match run_together(store, std::slice::from_ref(op), now) {
@@ -124,7 +136,7 @@ fn run_one_by_one(store: &Store, ops: &[Op], now: i64) -> BatchOutcome {
 
 /// Applies one operation inside the open transaction. An `Err` aborts the transaction; outcomes
 /// that are answers rather than failures of SQLite (a missing id) come back as `Ok(Failed)`.
-fn apply(store: &Store, op: &Op, now: i64) -> Result<OpResult> {
+fn apply(store: &mut Store, op: &Op, now: i64) -> Result<OpResult> {
     Ok(match op {
         Op::Add(job) => OpResult::Id(store.insert(job, now)?),
         Op::Claim(limit) => OpResult::Jobs(store.claim(*limit, now)?),
@@ -137,5 +149,7 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<OpResult> {
         Op::Has(id) => OpResult::Bool(store.has(*id)?),
         Op::FindIds(job) => OpResult::Ids(store.find_ids(job)?),
         Op::Count => OpResult::Count(store.count()?),
+        Op::Renew => OpResult::Count(store.renew(now)?),
+        Op::Poll => OpResult::Bool(store.changed_by_others()?),
     })
 }

@@ -80,8 +80,8 @@ impl Queue {
     /// Errors: `ERR_NOT_OPEN` before [`Queue::open`], `ERR_QUEUE_CLOSED` after [`Queue::close`].
     /// Failures of single operations are in the outcome, not here.
     pub fn execute(&self, ops: Vec<Op>) -> Result<BatchOutcome> {
-        let slot = self.slot.lock();
-        match &*slot {
+        let mut slot = self.slot.lock();
+        match &mut *slot {
             Slot::Open(store) => Ok(batch::execute(store, ops)),
             Slot::NeverOpened => Err(QueueError::NotOpen),
             Slot::Closed => Err(QueueError::Closed),

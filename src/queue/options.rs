@@ -20,6 +20,12 @@ pub struct Options {
     /// How long one attempt waits inside SQLite for a lock (`busy_timeout`) before giving the
     /// thread back; the caller retries off the thread pool until its own budget is spent.
     pub attempt_timeout: Duration,
+    /// Lease of a claim (visibility timeout): a running job whose lease has expired may be
+    /// claimed by another owner. The holder renews it while it holds the job.
+    pub visibility_timeout: Duration,
+    /// Largest size of the database file in bytes (`PRAGMA max_page_count`); writes past it fail
+    /// with `SQLITE_FULL`. `None`: SQLite's own limit.
+    pub max_file_size: Option<u64>,
 }
 
 impl Default for Options {
@@ -27,6 +33,8 @@ impl Default for Options {
         Options {
             durability: Durability::Full,
             attempt_timeout: Duration::from_millis(50),
+            visibility_timeout: Duration::from_secs(30),
+            max_file_size: None,
         }
     }
 }

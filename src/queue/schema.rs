@@ -16,7 +16,7 @@ use super::error::{QueueError, Result};
 pub mod state {
     /// Waiting to be claimed.
     pub const QUEUED: i64 = 0;
-    /// Claimed by an owner (`owner_pid`, `owner_token`) since `started_at`.
+    /// Claimed by an owner (`owner_pid`, `owner_token`) since `started_at`, until `lease_until`.
     pub const RUNNING: i64 = 1;
 }
 
@@ -39,6 +39,7 @@ ALTER TABLE queue ADD COLUMN started_at INTEGER;
 ALTER TABLE queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue ADD COLUMN owner_pid INTEGER;
 ALTER TABLE queue ADD COLUMN owner_token TEXT;
+ALTER TABLE queue ADD COLUMN lease_until INTEGER;
 CREATE INDEX IF NOT EXISTS queue_claimed ON queue (owner_token) WHERE state <> 0;
 PRAGMA user_version = 1;
 ";

@@ -26,6 +26,9 @@ pub struct Store {
     conn: Connection,
     owner: Owner,
     durability: Durability,
+    lease_ms: i64,
+    /// `PRAGMA data_version` at the last [`Store::changed_by_others`] call.
+    seen_data_version: Option<i64>,
 }
 
 /// Milliseconds since the Unix epoch, for `created_at`/`started_at`.
@@ -57,11 +60,18 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous = FULL")?;
         schema::migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
+        if let Some(bytes) = options.max_file_size {
+            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            let pages = (bytes as i64 / page_size.max(1)).max(1);
+            let _set: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get(0))?;
+        }
         let token: String = conn.query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
         Ok(Store {
             conn,
             owner: Owner::register(token),
             durability: options.durability,
+            lease_ms: options.visibility_timeout.as_millis() as i64,
+            seen_data_version: None,
         })
     }
 
@@ -83,6 +93,13 @@ impl Store {
         self.conn
             .execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Starts a read transaction: it takes no write lock, so in WAL mode it never waits for a
+    /// writer (<https://www.sqlite.org/wal.html#concurrency>).
+    pub fn begin_read(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN DEFERRED")?;
         Ok(())
     }
 
@@ -109,14 +126,24 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Claims up to `limit` queued jobs in id order for this store's owner; returns them in id order.
+    /// Claims up to `limit` jobs in id order for this store's owner, with a lease of the
+    /// visibility timeout: queued jobs, and running jobs whose lease expired (their owner hangs).
+    /// Returns them in id order.
     pub fn claim(&self, limit: u32, now: i64) -> Result<Vec<ClaimedJob>> {
         let mut stmt = self.conn.prepare_cached(
-      "UPDATE queue SET state = 1, started_at = ?1, attempts = attempts + 1, owner_pid = ?2, owner_token = ?3
-       WHERE id IN (SELECT id FROM queue WHERE state = 0 ORDER BY id LIMIT ?4)
-       RETURNING id, job",
-    )?;
-        let mut rows = stmt.query(params![now, self.owner.pid, self.owner.token, limit])?;
+            "UPDATE queue SET state = 1, started_at = ?1, attempts = attempts + 1, owner_pid = ?2,
+               owner_token = ?3, lease_until = ?1 + ?5
+             WHERE id IN (SELECT id FROM queue WHERE state = 0 OR (state = 1 AND lease_until < ?1)
+                          ORDER BY id LIMIT ?4)
+             RETURNING id, job",
+        )?;
+        let mut rows = stmt.query(params![
+            now,
+            self.owner.pid,
+            self.owner.token,
+            limit,
+            self.lease_ms
+        ])?;
         let mut jobs = Vec::with_capacity(limit as usize);
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
@@ -151,6 +178,28 @@ impl Store {
       "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE id = ?1 AND state = 1 AND owner_token = ?2",
     )?;
         Ok(stmt.execute(params![id, self.owner.token])? > 0)
+    }
+
+    /// Extends the lease of every job this owner holds to `now` + visibility timeout; returns how
+    /// many jobs it holds.
+    pub fn renew(&self, now: i64) -> Result<i64> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE queue SET lease_until = ?1 WHERE state = 1 AND owner_token = ?2",
+        )?;
+        Ok(stmt.execute(params![now + self.lease_ms, self.owner.token])? as i64)
+    }
+
+    /// True when another connection committed since the previous call (the first call answers
+    /// true). Reads `PRAGMA data_version`, which changes only for other connections' commits
+    /// (<https://www.sqlite.org/pragma.html#pragma_data_version>): a cheap way for an idle
+    /// consumer to notice jobs added by other processes without taking the write lock.
+    pub fn changed_by_others(&mut self) -> Result<bool> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let changed = self.seen_data_version != Some(version);
+        self.seen_data_version = Some(version);
+        Ok(changed)
     }
 
     /// Deletes a job by id, whatever its state. Returns false when there is no such row.
