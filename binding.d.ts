@@ -56,11 +56,13 @@ export interface BatchOutput {
 
 /**
  * Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
- * queue object. A maintenance and test helper (not exported by `index.js`): tests use it to
- * write files in the original library's schema and to plant damaged rows. Rejects with the
- * SQLite error's code (`SQLITE_NOTADB`, `SQLITE_BUSY`, …); nothing is written then.
+ * queue object, and keeps the write lock `holdMs` ms (default 0) longer before committing. A
+ * maintenance and test helper (not exported by `index.js`): tests use it to write files in the
+ * original library's schema, to plant damaged rows and to play a slow writer. It occupies one
+ * thread-pool thread for the whole time. Rejects with the SQLite error's code (`SQLITE_NOTADB`,
+ * `SQLITE_BUSY`, …); nothing is written then.
  */
-export declare function execScript(path: string, sql: string): Promise<void>
+export declare function execScript(path: string, sql: string, holdMs?: number | undefined | null): Promise<void>
 
 /** Options of `new NativeQueue(path, options)`. */
 export interface NativeOptions {

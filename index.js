@@ -69,6 +69,7 @@ class PersistentQueue extends EventEmitter {
   #acking = false
   #claiming = false
   #polling = false
+  #claimRetryDelay = 100
   #deliveryScheduled = false
   /** Bumped by close(): callbacks of an earlier open see a different value and do nothing. */
   #generation = 0
@@ -209,9 +210,13 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * Acknowledges the job of the last `next` event: deletes it from the file, then delivers the
-   * next job. The next job is delivered only after this ack has committed.
-   * @returns {Promise<void>} resolves once the ack is committed; rejects (the job stays in hand,
-   *   so `done()` may be called again) if SQLite fails, e.g. `SQLITE_BUSY`, `SQLITE_IOERR`
+   * next job. The next job is delivered only after this ack has committed. If SQLite fails
+   * (`SQLITE_BUSY` past busyTimeout, `SQLITE_IOERR`, …) the failure is reported as an `error`
+   * event (or a process warning when nobody listens) and the ack is retried with backoff, up to
+   * 5 s apart, until it commits or the queue is closed.
+   * @returns {Promise<void>} resolves once the ack is committed; rejects with `ERR_QUEUE_CLOSED`
+   *   if the queue was closed first (the job then goes back to the queue). The promise is marked
+   *   handled, so callers that ignore it, as the original's did, never see an unhandled rejection.
    * @throws {Error} `ERR_NO_CURRENT_JOB` when no job is in hand (done() twice, or before `next`);
    *   `ERR_NOT_OPEN`/`ERR_QUEUE_CLOSED` when the queue is not open. Nothing is deleted then.
    */
@@ -225,24 +230,29 @@ class PersistentQueue extends EventEmitter {
     this.#log(`done ${task.id}`)
     this.#current = null
     this.#acking = true
-    const generation = this.#generation
-    const acked = this.#work.push(OP_ACK, task.id)
+    const acked = this.#ack(task.id, this.#generation)
     // Fold the claim of the next batch into the ack's transaction when this ack empties the batch.
     if (this.#batch.length === 0 && this.#run && !this.#claiming) this.#claim()
-    return acked.then(
-      () => {
-        if (generation !== this.#generation) return
-        this.#acking = false
-        this.#pump()
-      },
-      (err) => {
-        if (generation === this.#generation) {
-          this.#acking = false
-          this.#current = task
-        }
-        throw err
-      },
-    )
+    acked.catch(() => {})
+    return acked
+  }
+
+  /** Acks `id`, retrying failures with backoff until it commits or the queue closes. */
+  async #ack(id, generation) {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 5000)) {
+      if (generation !== this.#generation) throw closed()
+      try {
+        await this.#work.push(OP_ACK, id)
+        break
+      } catch (err) {
+        if (generation !== this.#generation) throw closed()
+        this.#reportError(err)
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+    if (generation !== this.#generation) return
+    this.#acking = false
+    this.#pump()
   }
 
   /**
@@ -470,6 +480,7 @@ class PersistentQueue extends EventEmitter {
       (jobs) => {
         if (generation !== this.#generation) return
         this.#claiming = false
+        this.#claimRetryDelay = 100
         for (const { id, text } of jobs) {
           const task = parseClaimed(id, text)
           if (task instanceof Error) this.#reportCorrupt(task)
@@ -484,8 +495,16 @@ class PersistentQueue extends EventEmitter {
       },
       (err) => {
         if (generation !== this.#generation) return
-        this.#claiming = false
         this.#reportError(err)
+        // Try again later (disk full, lock held past busyTimeout); unref'd: an idle queue never
+        // keeps the process alive.
+        const delay = this.#claimRetryDelay
+        this.#claimRetryDelay = Math.min(delay * 2, 5000)
+        setTimeout(() => {
+          if (generation !== this.#generation) return
+          this.#claiming = false
+          this.#pump()
+        }, delay).unref()
       },
     )
   }

@@ -3,7 +3,6 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { once } = require('node:events')
 
 /**
  * A fresh temp folder for one test, removed when the test ends.
@@ -27,7 +26,8 @@ async function drain(q) {
     q.done()
   }
   q.on('next', onNext)
-  const emptied = once(q, 'empty')
+  // Not events.once: it listens for 'error' too, which would change how the queue reports errors.
+  const emptied = new Promise((resolve) => q.once('empty', resolve))
   q.start()
   await emptied
   q.off('next', onNext)

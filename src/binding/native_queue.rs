@@ -107,10 +107,17 @@ impl NativeQueue {
 }
 
 /// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
-/// queue object. A maintenance and test helper (not exported by `index.js`): tests use it to
-/// write files in the original library's schema and to plant damaged rows. Rejects with the
-/// SQLite error's code (`SQLITE_NOTADB`, `SQLITE_BUSY`, …); nothing is written then.
+/// queue object, and keeps the write lock `holdMs` ms (default 0) longer before committing. A
+/// maintenance and test helper (not exported by `index.js`): tests use it to write files in the
+/// original library's schema, to plant damaged rows and to play a slow writer. It occupies one
+/// thread-pool thread for the whole time. Rejects with the SQLite error's code (`SQLITE_NOTADB`,
+/// `SQLITE_BUSY`, …); nothing is written then.
 #[napi(ts_return_type = "Promise<void>")]
-pub fn exec_script(path: String, sql: String) -> AsyncTask<ScriptTask> {
-  AsyncTask::new(ScriptTask { path, sql, failure: None })
+pub fn exec_script(path: String, sql: String, hold_ms: Option<u32>) -> AsyncTask<ScriptTask> {
+    AsyncTask::new(ScriptTask {
+        path,
+        sql,
+        hold_ms: hold_ms.unwrap_or(0),
+        failure: None,
+    })
 }

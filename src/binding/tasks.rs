@@ -124,25 +124,27 @@ impl Task for CloseTask {
 
 /// `execScript(path, sql)`.
 pub struct ScriptTask {
-  pub(crate) path: String,
-  pub(crate) sql: String,
-  pub(crate) failure: Option<QueueError>,
+    pub(crate) path: String,
+    pub(crate) sql: String,
+    pub(crate) hold_ms: u32,
+    pub(crate) failure: Option<QueueError>,
 }
 
 impl Task for ScriptTask {
-  type Output = ();
-  type JsValue = ();
+    type Output = ();
+    type JsValue = ();
 
-  fn compute(&mut self) -> napi::Result<()> {
-    let (path, sql) = (self.path.clone(), self.sql.clone());
-    run(&mut self.failure, move || run_script(&path, &sql))
-  }
+    fn compute(&mut self) -> napi::Result<()> {
+        let (path, sql) = (self.path.clone(), self.sql.clone());
+        let hold = std::time::Duration::from_millis(u64::from(self.hold_ms));
+        run(&mut self.failure, move || run_script(&path, &sql, hold))
+    }
 
-  fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
-    Ok(())
-  }
+    fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
+        Ok(())
+    }
 
-  fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<()> {
-    reject_with(env, &mut self.failure, err)
-  }
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<()> {
+        reject_with(env, &mut self.failure, err)
+    }
 }

@@ -18,8 +18,8 @@ use parking_lot::Mutex;
 pub use batch::{BatchOutcome, Op, OpResult};
 pub use error::{QueueError, Result};
 pub use options::{Durability, Options};
-pub use store::ClaimedJob;
 pub use store::run_script;
+pub use store::ClaimedJob;
 use store::Store;
 
 /// Lifecycle of the connection slot.

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags};
 
-use super::error::Result;
+use super::error::{QueueError, Result};
 use super::options::{Durability, Options};
 use super::owner::{is_alive, Owner};
 use super::schema;
@@ -58,12 +58,25 @@ impl Store {
         // (https://www.sqlite.org/wal.html). An in-memory database answers "memory"; that is fine.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch("PRAGMA synchronous = FULL")?;
+        // SQLite silently falls back to read-only when the file cannot be opened for writing
+        // (https://www.sqlite.org/c3ref/open.html); a queue must write, so refuse at open.
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(QueueError::Sqlite {
+                code: "SQLITE_READONLY",
+                message: format!(
+                    "{path} can only be opened read-only: the queue needs write access to the file and its folder"
+                ),
+            });
+        }
         schema::migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
         if let Some(bytes) = options.max_file_size {
             let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
             let pages = (bytes as i64 / page_size.max(1)).max(1);
-            let _set: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get(0))?;
+            let _set: i64 =
+                conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                    r.get(0)
+                })?;
         }
         let token: String = conn.query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
         Ok(Store {
@@ -287,20 +300,22 @@ impl Store {
 }
 
 /// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction with its own
-/// connection (busy_timeout 5000 ms). For maintenance and tests; queue objects never call it.
+/// connection (busy_timeout 5000 ms), keeping the write lock `hold` longer before it commits.
+/// For maintenance and tests (holding the lock plays a slow writer); queue objects never call it.
 ///
 /// Errors: the SQLite error of the first failing statement (the transaction is rolled back).
-pub fn run_script(path: &str, sql: &str) -> Result<()> {
-  let conn = Connection::open(path)?;
-  conn.busy_timeout(std::time::Duration::from_millis(5000))?;
-  conn.execute_batch("BEGIN IMMEDIATE")?;
-  match conn.execute_batch(sql).and_then(|()| conn.execute_batch("COMMIT")) {
-    Ok(()) => Ok(()),
-    Err(e) => {
-      if !conn.is_autocommit() {
-        let _ = conn.execute_batch("ROLLBACK");
-      }
-      Err(e.into())
+pub fn run_script(path: &str, sql: &str, hold: std::time::Duration) -> Result<()> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_millis(5000))?;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let body = conn.execute_batch(sql).map(|()| std::thread::sleep(hold));
+    match body.and_then(|()| conn.execute_batch("COMMIT")) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            Err(e.into())
+        }
     }
-  }
 }

@@ -1,0 +1,173 @@
+'use strict'
+// Faults and hostile input: each has a stable code and changes nothing else.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
+const PersistentQueue = require('..')
+const { execScript } = require('../binding')
+const { tempDir, drain } = require('./helpers')
+
+test('a file that is not SQLite: open rejects SQLITE_NOTADB and the file is unchanged', async (t) => {
+  const { file } = tempDir(t)
+  const bytes = Buffer.from('name,value\n'.repeat(500))
+  fs.writeFileSync(file('data.csv'), bytes)
+  const q = new PersistentQueue(file('data.csv'))
+  await assert.rejects(q.open(), { code: 'SQLITE_NOTADB', message: /not an SQLite database/ })
+  assert.equal(q.isOpen(), false)
+  assert.deepEqual(fs.readFileSync(file('data.csv')), bytes)
+  assert.deepEqual(fs.readdirSync(path.dirname(file())), ['data.csv'], 'no -wal or -shm file was left')
+  await q.close()
+})
+
+test('a missing folder: open rejects SQLITE_CANTOPEN', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(path.join(file('no-such-folder'), 'q.sqlite'))
+  await assert.rejects(q.open(), { code: 'SQLITE_CANTOPEN' })
+  assert.equal(q.isOpen(), false)
+})
+
+/**
+ * Makes `p` unwritable even for root (chattr +i) or, for other users, with chmod.
+ * @returns {(() => void) | null} undoes it; null when this machine cannot do it
+ */
+function makeReadOnly(p) {
+  if (process.getuid && process.getuid() === 0) {
+    if (spawnSync('chattr', ['+i', p]).status !== 0) return null
+    return () => spawnSync('chattr', ['-i', p])
+  }
+  const mode = fs.statSync(p).mode
+  fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o555 : 0o444)
+  return () => fs.chmodSync(p, mode)
+}
+
+test('a read-only queue file: open rejects SQLITE_READONLY and the file is unchanged', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('kept')
+  await q.close()
+  const before = fs.readFileSync(file())
+  const undo = makeReadOnly(file())
+  if (!undo) return t.skip('cannot make a file read-only here (chattr failed)')
+  try {
+    const ro = new PersistentQueue(file())
+    await assert.rejects(ro.open(), { code: 'SQLITE_READONLY', message: /write access/ })
+    assert.equal(ro.isOpen(), false)
+    assert.deepEqual(fs.readFileSync(file()), before)
+  } finally {
+    undo()
+  }
+  const again = new PersistentQueue(file())
+  await again.open()
+  assert.deepEqual((await drain(again)).map((s) => s.job), ['kept'])
+  await again.close()
+})
+
+test('a read-only folder: open of a new queue rejects (SQLITE_CANTOPEN) and creates nothing', async (t) => {
+  const { dir } = tempDir(t)
+  const sub = path.join(dir, 'locked')
+  fs.mkdirSync(sub)
+  const undo = makeReadOnly(sub)
+  if (!undo) return t.skip('cannot make a folder read-only here (chattr failed)')
+  try {
+    const q = new PersistentQueue(path.join(sub, 'q.sqlite'))
+    await assert.rejects(q.open(), { code: 'SQLITE_CANTOPEN' })
+    assert.deepEqual(fs.readdirSync(sub), [])
+  } finally {
+    undo()
+  }
+})
+
+test('a full database: add rejects SQLITE_FULL, earlier jobs stay, and freeing space lets adds work', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 10, { maxFileSize: 64 * 1024 })
+  await q.open()
+  const big = 'x'.repeat(1000)
+  const ids = []
+  let full = null
+  for (let i = 0; i < 1000 && !full; i++) {
+    try {
+      ids.push(await q.add({ i, big }))
+    } catch (err) {
+      full = err
+    }
+  }
+  assert.equal(full?.code, 'SQLITE_FULL')
+  assert.ok(ids.length > 10, `only ${ids.length} jobs fit`)
+  assert.equal(q.getLength(), ids.length, 'the failed add changed no count')
+  // Adds that overflow together: the one that fits commits, the one too large fails alone.
+  const [small, huge] = await Promise.allSettled([q.add('small'), q.add({ big: big.repeat(30) })])
+  assert.equal(huge.status, 'rejected')
+  assert.equal(huge.reason.code, 'SQLITE_FULL')
+  // Free space by deleting the oldest 20 jobs; adds work again.
+  for (const id of ids.slice(0, 20)) await q.delete(id)
+  const after = await q.add({ after: 'freeing space' })
+  await q.close()
+  const again = new PersistentQueue(file(), 10)
+  await again.open()
+  const seen = (await drain(again)).map((s) => s.id)
+  const expected = [...ids.slice(20)]
+  if (small.status === 'fulfilled') expected.push(small.value)
+  expected.push(after)
+  assert.deepEqual(seen, expected)
+  await again.close()
+})
+
+test('corrupt job rows are reported with their id, left in place, and later jobs keep flowing', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('first')
+  await q.close()
+  await execScript(
+    file(),
+    `INSERT INTO queue (job) VALUES ('{not json'), (NULL), (x'0102ff'), (CAST(x'c328' AS TEXT)), (42);
+     INSERT INTO queue (job) VALUES ('"last"');`,
+  )
+  const reopened = new PersistentQueue(file())
+  await reopened.open()
+  const errors = []
+  reopened.on('error', (err) => errors.push(err))
+  const seen = await drain(reopened)
+  assert.deepEqual(seen.map((s) => s.job), ['first', 'last'])
+  assert.deepEqual(errors.map((e) => [e.code, e.jobId]), [
+    ['ERR_CORRUPT_JOB', 2],
+    ['ERR_CORRUPT_JOB', 3],
+    ['ERR_CORRUPT_JOB', 4],
+    ['ERR_CORRUPT_JOB', 5],
+  ])
+  assert.match(errors[0].message, /not JSON/)
+  assert.match(errors[1].message, /NULL/)
+  assert.match(errors[2].message, /BLOB/)
+  assert.match(errors[3].message, /UTF-8/)
+  for (const id of [2, 3, 4, 5]) assert.equal(await reopened.has(id), true, `row ${id} stays in the file`)
+  await reopened.close()
+})
+
+test('a corrupt row with no error listener becomes a process warning, not a crash', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.close()
+  await execScript(file(), `INSERT INTO queue (job) VALUES ('{oops'); INSERT INTO queue (job) VALUES ('"ok"');`)
+  const warnings = []
+  const onWarning = (w) => warnings.push(w)
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  await q.open()
+  const seen = await drain(q)
+  assert.deepEqual(seen.map((s) => s.job), ['ok'])
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(warnings.length, 1)
+  assert.equal(warnings[0].code, 'ERR_CORRUPT_JOB')
+  await q.close()
+})
+
+test('a file from a newer version of this library is refused with ERR_SCHEMA_TOO_NEW', async (t) => {
+  const { file } = tempDir(t)
+  await execScript(file(), 'PRAGMA user_version = 99; CREATE TABLE queue (id INTEGER PRIMARY KEY, job TEXT);')
+  const q = new PersistentQueue(file())
+  await assert.rejects(q.open(), { code: 'ERR_SCHEMA_TOO_NEW' })
+})
