@@ -123,7 +123,7 @@ test('corrupt job rows are reported with their id, left in place, and later jobs
   await q.close()
   await execScript(
     file(),
-    `INSERT INTO queue (job) VALUES ('{not json'), (NULL), (x'0102ff'), (CAST(x'c328' AS TEXT)), (42);
+    `INSERT INTO queue (job) VALUES ('{not json'), (NULL), (x'0102ff'), (CAST(x'c328' AS TEXT));
      INSERT INTO queue (job) VALUES ('"last"');`,
   )
   const reopened = new PersistentQueue(file())
