@@ -155,7 +155,7 @@ class WorkQueue {
 
   /** Reads the output tapes (format in src/binding/codec.rs) into one result per completed op. */
   #decode(batch, { nums, texts, completed }) {
-    const { OP_ADD, OP_CLAIM, OP_ACK, OP_RELEASE, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_COUNT } = this.#ops
+    const { OP_ADD, OP_CLAIM, OP_ACK, OP_RELEASE, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_COUNT, OP_RENEW, OP_POLL } = this.#ops
     const results = new Array(completed)
     let n = 0
     let t = 0
@@ -170,12 +170,14 @@ class WorkQueue {
       switch (batch[i].kind) {
         case OP_ADD:
         case OP_COUNT:
+        case OP_RENEW:
           results[i] = head
           break
         case OP_ACK:
         case OP_RELEASE:
         case OP_DELETE:
         case OP_HAS:
+        case OP_POLL:
           results[i] = head === 1
           break
         case OP_FIND_IDS:

@@ -252,22 +252,34 @@ impl Store {
     /// ids, so they are claimed first again, in their original order. One `IMMEDIATE` transaction.
     /// Returns how many jobs came back.
     pub fn recover_dead_claims(&self) -> Result<usize> {
+        // Read first, without the write lock, so that opening a busy file does not wait for it
+        // unless there is something to recover. Dead owners stay dead, so acting on this read
+        // inside the later transaction is safe.
+        let dead: Vec<(i64, String)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT DISTINCT owner_pid, owner_token FROM queue
+                 WHERE state <> 0 AND owner_token IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?))
+            })?;
+            let owners = rows.collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+            owners
+                .into_iter()
+                .filter(|(pid, token)| !is_alive(*pid, token))
+                .collect()
+        };
+        if dead.is_empty() {
+            return Ok(0);
+        }
         self.begin(false)?;
         let result = (|| {
-            let owners: Vec<(i64, String)> = {
-                let mut stmt = self.conn.prepare_cached(
-          "SELECT DISTINCT owner_pid, owner_token FROM queue WHERE state <> 0 AND owner_token IS NOT NULL",
-        )?;
-                let rows = stmt.query_map([], |r| {
-                    Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?))
-                })?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
             let mut recovered = 0;
-            for (pid, token) in owners.iter().filter(|(pid, token)| !is_alive(*pid, token)) {
+            for (pid, token) in &dead {
                 let mut stmt = self.conn.prepare_cached(
-          "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE state = 1 AND owner_pid = ?1 AND owner_token = ?2",
-        )?;
+                    "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL
+                     WHERE state = 1 AND owner_pid = ?1 AND owner_token = ?2",
+                )?;
                 recovered += stmt.execute(params![pid, token])?;
             }
             Ok(recovered)
@@ -275,13 +287,23 @@ impl Store {
         self.finish(result)
     }
 
-    /// Returns every job this owner still holds to `queued` (used by `close()`). One transaction.
+    /// Returns every job this owner still holds to `queued` (used by `close()`). One transaction,
+    /// taken only when this owner holds something.
     pub fn release_own_claims(&self) -> Result<usize> {
+        let holds: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = 1 AND owner_token = ?1)",
+            params![self.owner.token],
+            |r| r.get(0),
+        )?;
+        if !holds {
+            return Ok(0);
+        }
         self.begin(false)?;
         let result = (|| {
             let mut stmt = self.conn.prepare_cached(
-        "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE state = 1 AND owner_token = ?1",
-      )?;
+                "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL
+                 WHERE state = 1 AND owner_token = ?1",
+            )?;
             Ok(stmt.execute(params![self.owner.token])?)
         })();
         self.finish(result)

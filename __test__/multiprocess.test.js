@@ -1,0 +1,177 @@
+'use strict'
+// Several processes on one queue file: exactly-once delivery, order, and busy waiting.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { spawn } = require('node:child_process')
+const { monitorEventLoopDelay } = require('node:perf_hooks')
+const PersistentQueue = require('..')
+const { tempDir, drain } = require('./helpers')
+
+const WORKER = path.join(__dirname, 'fixtures', 'worker.js')
+const BINDING = JSON.stringify(path.join(__dirname, '..', 'binding'))
+
+/** Starts a process that holds the write lock of `file` for `ms` ms, and waits until it has it. */
+async function holdWriteLock(file, ms) {
+  const holder = spawn(process.execPath, ['-e', `require(${BINDING}).execScript(process.argv[1], 'SELECT 1', ${ms})`, file], {
+    stdio: 'ignore',
+  })
+  const exited = new Promise((resolve) => holder.on('exit', resolve))
+  // A write with busyTimeout 0 reports busy once the holder has the lock.
+  const probe = new PersistentQueue(file, 10, { busyTimeout: 0 })
+  await probe.open()
+  let probes = 0
+  for (;;) {
+    const r = await probe.add('probe').then(() => 'ok', (e) => e.code)
+    if (r === 'SQLITE_BUSY') break
+    assert.equal(r, 'ok')
+    probes++
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  await probe.close()
+  return { probes, exited }
+}
+
+/** Starts a worker; `lines` fills as it prints; `exited` resolves {code, signal}. */
+function startWorker(args) {
+  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = []
+  let buffer = ''
+  const listeners = new Set()
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk
+    let nl
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      lines.push(buffer.slice(0, nl))
+      buffer = buffer.slice(nl + 1)
+    }
+    for (const l of listeners) l()
+  })
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const waitFor = (pred) =>
+    new Promise((resolve) => {
+      const check = () => {
+        if (pred(lines)) {
+          listeners.delete(check)
+          resolve()
+        }
+      }
+      listeners.add(check)
+      check()
+    })
+  return { child, lines, exited, waitFor }
+}
+
+test('2 producers and 2 consumers on one file: 20,000 jobs, each delivered exactly once', async (t) => {
+  const { file } = tempDir(t)
+  const init = new PersistentQueue(file())
+  await init.open()
+  await init.close()
+  const perProducer = 10000
+  const consumers = [startWorker([file(), 'consume']), startWorker([file(), 'consume'])]
+  const producers = [startWorker([file(), 'add', String(perProducer), 'A']), startWorker([file(), 'add', String(perProducer), 'B'])]
+  const got = () => consumers.reduce((sum, c) => sum + c.lines.filter((l) => l.startsWith('ACKED')).length, 0)
+  for (const p of producers) assert.deepEqual(await p.exited, { code: 0, signal: null })
+  while (got() < 2 * perProducer) await new Promise((resolve) => setTimeout(resolve, 20))
+  for (const c of consumers) c.child.stdin.end()
+  for (const c of consumers) assert.deepEqual(await c.exited, { code: 0, signal: null })
+
+  const all = [...producers, ...consumers].flatMap((w) => w.lines)
+  assert.deepEqual(all.filter((l) => l.startsWith('FAILED')), [], 'no operation was rejected')
+  const added = producers.flatMap((p) => p.lines.filter((l) => l.startsWith('ADDED')).map((l) => Number(l.split(' ')[1])))
+  assert.equal(added.length, 2 * perProducer)
+  const deliveries = consumers.flatMap((c) => c.lines.filter((l) => l.startsWith('GOT')).map((l) => Number(l.split(' ')[1])))
+  assert.equal(deliveries.length, 2 * perProducer, 'no job was delivered twice')
+  assert.deepEqual([...new Set(deliveries)].sort((a, b) => a - b), [...added].sort((a, b) => a - b))
+  for (const c of consumers) {
+    // Each consumer claims in id order, and each producer's ids rise with its seq: per producer,
+    // a consumer sees that producer's jobs in order.
+    const last = { A: -1, B: -1 }
+    for (const l of c.lines.filter((x) => x.startsWith('GOT'))) {
+      const [, , tag, seq] = l.split(' ')
+      assert.ok(Number(seq) > last[tag], `producer ${tag} order broken at seq ${seq}`)
+      last[tag] = Number(seq)
+    }
+  }
+  const after = new PersistentQueue(file())
+  await after.open()
+  assert.equal(after.getLength(), 0)
+  await after.close()
+})
+
+test('an empty consumer notices jobs another process adds', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 10, { pollInterval: 20 })
+  await q.open()
+  const seen = []
+  q.on('next', (task) => {
+    seen.push(task.job.seq)
+    q.done()
+  })
+  q.start()
+  const producer = startWorker([file(), 'add', '25', 'X'])
+  assert.deepEqual(await producer.exited, { code: 0, signal: null })
+  while (seen.length < 25) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => i))
+  await q.close()
+})
+
+test('a writer holding the lock for 2 s is waited out; the event loop and fs stay responsive', async (t) => {
+  const { file } = tempDir(t)
+  const queues = []
+  for (let i = 0; i < 4; i++) {
+    const q = new PersistentQueue(file(), 10, { busyTimeout: 10000 })
+    await q.open()
+    queues.push(q)
+  }
+  const { probes, exited } = await holdWriteLock(file(), 2000)
+  let committed = false
+  exited.then(() => (committed = true))
+  const delay = monitorEventLoopDelay({ resolution: 10 })
+  delay.enable()
+  const started = Date.now()
+  // Four queue objects each wait out the lock at once: if waiting held thread-pool threads, all
+  // four default threads would be taken and fs calls would stall for the 2 s.
+  const adds = queues.map((q, i) => q.add({ waited: i }))
+  const fsLatencies = []
+  let fsDone = 0
+  const fsLoop = (async () => {
+    while (!committed) {
+      const t0 = Date.now()
+      await fs.promises.stat(file())
+      await fs.promises.readFile(__filename)
+      fsLatencies.push(Date.now() - t0)
+      fsDone++
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  })()
+  const ids = await Promise.all(adds)
+  const waited = Date.now() - started
+  await fsLoop
+  delay.disable()
+  assert.equal(ids.length, 4)
+  assert.ok(waited >= 1000, `the adds waited ${waited} ms, so the lock was really held`)
+  assert.ok(fsDone >= 20, `only ${fsDone} fs rounds completed while waiting`)
+  assert.ok(Math.max(...fsLatencies) < 1000, `an fs round took ${Math.max(...fsLatencies)} ms`)
+  assert.ok(delay.max / 1e6 < 1000, `event loop blocked ${delay.max / 1e6} ms`)
+  for (const q of queues) await q.close()
+  const check = new PersistentQueue(file())
+  await check.open()
+  assert.equal(check.getLength(), probes + 4)
+  await check.close()
+})
+
+test('busyTimeout spent: add rejects SQLITE_BUSY and writes nothing', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 10, { busyTimeout: 300 })
+  await q.open()
+  await q.add('before')
+  const { probes, exited } = await holdWriteLock(file(), 1500)
+  await assert.rejects(q.add('during'), { code: 'SQLITE_BUSY', message: /busyTimeout=300/ })
+  await exited
+  assert.deepEqual(await q.getJobIds('during'), [])
+  assert.equal(q.getLength(), 1 + probes)
+  assert.deepEqual((await drain(q)).map((s) => s.job), ['before', ...Array(probes).fill('probe')])
+  await q.close()
+})

@@ -1,0 +1,523 @@
+/**
+ * Type declarations of `sqlite-persistent-queue`: a durable FIFO job queue in one SQLite file, a
+ * drop-in replacement for `node-persistent-queue` 1.0.x (same constructor, methods and events)
+ * whose storage runs in Rust on the libuv thread pool.
+ *
+ * Hand-written to match `index.js` (the runtime and its JSDoc are the source of truth). The module
+ * is CommonJS: `module.exports = PersistentQueue`, with `.PersistentQueue` and `.default` set to
+ * the same class, so all of these work:
+ *
+ * ```ts
+ * import PersistentQueue from 'sqlite-persistent-queue'          // esModuleInterop, or ESM
+ * import { PersistentQueue } from 'sqlite-persistent-queue'
+ * import PersistentQueue = require('sqlite-persistent-queue')
+ * ```
+ *
+ * Needs the Node.js types (`@types/node`) for `EventEmitter`.
+ * @module sqlite-persistent-queue
+ */
+import { EventEmitter } from 'node:events'
+
+/**
+ * A persistent FIFO queue of JSON jobs stored in one SQLite file.
+ *
+ * Life cycle (as node-persistent-queue 1.0.x): `new` → `open()` → `start()` → one `next` event per
+ * job, each answered by `done()` (or `abort()`) → `stop()` → `close()`. Jobs are stored as
+ * `JSON.stringify(job)`; a job left unfinished by a process that died is delivered again, after
+ * the next `open()` or once its lease (`visibilityTimeout`) runs out (at-least-once delivery).
+ * Several processes may use the same file.
+ *
+ * Events: `open`, `close`, `start`, `stop`, `next` (`{id, job}`), `empty`, `add` (`{id, job}`),
+ * `delete` (`{id}`) and `error` (a {@link PersistentQueue.QueueError}).
+ *
+ * Every error the queue raises is an `Error` (or `TypeError`/`RangeError`) with a stable `code`
+ * (see {@link PersistentQueue.QueueErrorCode}): branch on `err.code`, never on the message.
+ *
+ * @typeParam T the type of a job: any value `JSON.stringify` can represent. Jobs delivered by
+ *   `next` are `JSON.parse` of the stored text, so `T` should survive a JSON round trip (a `Date`
+ *   comes back as a string, `undefined` properties are dropped, a `Map` becomes `{}`).
+ *   Defaults to `any`, as an untyped JavaScript caller would use it.
+ */
+declare class PersistentQueue<T = any> extends EventEmitter {
+  /**
+   * Creates the queue object. No file is touched until {@link PersistentQueue.open | open()}.
+   * @param filename path of the queue file, created if missing (`''` or `':memory:'`: an in-memory
+   *   queue that vanishes on close). Required, as in node-persistent-queue 1.0.x.
+   * @param batchSize jobs claimed from the file per transaction: an integer from 1 to 1,000,000
+   *   (default `10`, as node-persistent-queue 1.0.x).
+   * @param options durability, lock waiting, leases, polling and size limit, see
+   *   {@link PersistentQueue.QueueOptions}. Not in node-persistent-queue 1.0.x.
+   * @throws {TypeError} code `ERR_INVALID_ARG_TYPE`: no filename (message as the original's:
+   *   `'No filename parameter provided'`), a filename that is not a string, a batchSize that is not
+   *   a number, options that are not an object, or a `busyTimeout` / `visibilityTimeout` /
+   *   `pollInterval` that is not a number.
+   * @throws {RangeError} code `ERR_OUT_OF_RANGE`: batchSize not an integer from 1 to 1,000,000
+   *   (message as the original's: `'Invalid batchSize parameter.  Must be a number > 0'`), or a bad
+   *   option value (`durability` not `'full'`/`'normal'`, a negative or non-finite timeout, a
+   *   `maxFileSize` that is not a positive integer).
+   */
+  constructor(filename: string, batchSize?: number, options?: PersistentQueue.QueueOptions)
+
+  /**
+   * Path of the queue file, as passed to the constructor (`':memory:'` for an in-memory queue,
+   * including when `''` was passed). Read-only.
+   */
+  readonly dbPath: string
+
+  /** Jobs claimed from the file per transaction (the constructor's `batchSize`). Read-only. */
+  readonly batchSize: number
+
+  /**
+   * Opens the queue file (creating it, or migrating an older schema), returns jobs left running
+   * by dead processes to the head of the queue, then emits `open`. Opening an open queue
+   * resolves at once; a queue can be opened again after `close()`.
+   * @returns a promise that resolves (with nothing) once the queue is open.
+   * @throws (rejects) `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not a queue file; it is
+   *   left unchanged), `SQLITE_READONLY`, `SQLITE_BUSY` (locked longer than `busyTimeout` ms),
+   *   `ERR_SCHEMA_TOO_NEW` (the file was written by a newer version of this package).
+   *   Codes are SQLite's primary result codes: https://www.sqlite.org/rescode.html
+   */
+  open(): Promise<void>
+
+  /**
+   * Waits for every operation already issued, returns jobs this object claimed but did not finish
+   * (the job in hand and the rest of the claimed batch) to the queue, closes the file and emits
+   * `close`. Stops delivery without emitting `stop`. Closing twice, or before `open()`, resolves.
+   * @returns a promise that resolves (with nothing) once the file is closed.
+   * @throws (rejects) an SQLite code such as `SQLITE_BUSY` (locked longer than `busyTimeout` ms)
+   *   or `SQLITE_IOERR` if the claimed jobs cannot be returned.
+   */
+  close(): Promise<void>
+
+  /**
+   * Number of jobs in the file, waiting and running (claimed by this or another process), as last
+   * counted by this object.
+   * @returns the count, or `null` before the first `open()`. (node-persistent-queue 1.0.x also
+   *   returned `null` before open; its typings said `number`.)
+   */
+  getLength(): number | null
+
+  /**
+   * Starts delivering jobs: emits `start`, then `next` for each job in FIFO order, one at a time
+   * (the next job only after `done()` of the previous one has committed).
+   * @throws {Error} code `ERR_NOT_OPEN`: `'Open queue database before starting queue'` (message as
+   *   node-persistent-queue 1.0.x), when the queue is not open.
+   */
+  start(): void
+
+  /**
+   * Stops delivering jobs after the current one and emits `stop`. The job in hand can still be
+   * acknowledged with `done()`. Does not throw.
+   */
+  stop(): void
+
+  /**
+   * Acknowledges the job of the last `next` event: deletes it from the file, then delivers the
+   * next job. Call it exactly once per `next` event (or call `abort()` instead).
+   *
+   * Unlike node-persistent-queue 1.0.x (`done(): void`) it returns a promise; ignoring it is
+   * allowed, but a rejection then becomes an unhandled rejection.
+   * @returns a promise that resolves (with nothing) once the ack is committed; it rejects (the
+   *   job stays in hand, so `done()` may be called again) if SQLite fails, e.g. `SQLITE_BUSY`,
+   *   `SQLITE_IOERR`.
+   * @throws {Error} synchronously (not as a rejection): code `ERR_NO_CURRENT_JOB` when no job is
+   *   in hand (`done()` twice, or before `next`); `ERR_NOT_OPEN` / `ERR_QUEUE_CLOSED` when the
+   *   queue is not open. Nothing is deleted then.
+   */
+  done(): Promise<void>
+
+  /**
+   * Gives the job in hand back to the head of the queue and stops the queue, emitting `stop`
+   * (as node-persistent-queue 1.0.x: the job is delivered again after `start()`). Does not throw.
+   */
+  abort(): void
+
+  /**
+   * Enqueues a job. It is stored as `JSON.stringify(job)` and committed (fsync'd with durability
+   * `'full'`), then `add` is emitted with `{id, job}` and the promise resolves with the id.
+   * Concurrent adds commit together and resolve their ids in call order. May be called while
+   * `open()` is in progress: it waits for the open.
+   * @param job any value JSON can represent.
+   * @returns a promise of the new job's id (a positive integer, increasing in add order).
+   * @throws (rejects) `ERR_INVALID_JOB` (a `TypeError`) for `undefined`, functions, symbols,
+   *   BigInt, circular objects: nothing is stored; `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`,
+   *   `SQLITE_FULL`, `SQLITE_BUSY`, `SQLITE_READONLY`, `SQLITE_TOOBIG` (larger than SQLite's
+   *   length limit, https://www.sqlite.org/limits.html).
+   */
+  add(job: T): Promise<number>
+
+  /**
+   * Turns debug logging (to stdout with `console.log`, as node-persistent-queue 1.0.x) on or off.
+   * @param debug `true` to log, `false` to stop.
+   * @returns this queue, for chaining.
+   */
+  setDebug(debug: boolean): this
+
+  /**
+   * @returns `true` when no job is waiting (as last seen by this object), `false` otherwise.
+   * @throws {Error} code `ERR_NOT_OPEN`: `'Call open() method before calling isEmpty()'` (message
+   *   as node-persistent-queue 1.0.x), before `open()` or after `close()`.
+   */
+  isEmpty(): boolean
+
+  /** @returns `true` between `start()` and `stop()` / `abort()` / `close()`. Does not throw. */
+  isStarted(): boolean
+
+  /** @returns `true` between a resolved `open()` and `close()`. Does not throw. */
+  isOpen(): boolean
+
+  /**
+   * Not available: node-persistent-queue 1.0.x returned its `sqlite3` `Database` handle; this
+   * package has no JavaScript database handle (the connection lives in native code). Open the
+   * file with your own SQLite client (WAL mode) if you need raw access.
+   * @returns never returns.
+   * @throws {Error} always, with code `ERR_NOT_SUPPORTED`.
+   */
+  getSqlite3(): never
+
+  /**
+   * Tells whether a job is still in the queue.
+   * @param id a job id, as resolved by `add()` (a safe integer).
+   * @returns a promise of `true` when a job with this id is in the queue (waiting, or in hand of
+   *   any process), `false` otherwise.
+   * @throws (rejects) `ERR_INVALID_ARG_TYPE` (a `TypeError`) when id is not a safe integer;
+   *   `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`.
+   */
+  has(id: number): Promise<boolean>
+
+  /**
+   * Finds the jobs equal to `job`, compared as JSON text (as node-persistent-queue 1.0.x: the
+   * stored text must equal `JSON.stringify(job)`, so property order matters).
+   * @param job the job to look for.
+   * @returns a promise of the matching ids in execution order (`[]` when none).
+   * @throws (rejects) `ERR_INVALID_JOB` (a `TypeError`), `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`.
+   */
+  getJobIds(job: T): Promise<number[]>
+
+  /**
+   * The first id {@link PersistentQueue.getJobIds | getJobIds(job)} finds.
+   * @param job the job to look for, compared as `JSON.stringify(job)`.
+   * @returns a promise of the id of the first matching job in execution order, or `null`.
+   * @throws (rejects) as `getJobIds()`: `ERR_INVALID_JOB`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`.
+   */
+  getFirstJobId(job: T): Promise<number | null>
+
+  /**
+   * Deletes a job by id, emits `delete` with `{id}` and resolves the id.
+   * @param id a job id, as resolved by `add()` (a safe integer).
+   * @returns a promise of the deleted job's id (the `id` argument).
+   * @throws (rejects) `ERR_JOB_NOT_FOUND` when no job has this id (the length is unchanged);
+   *   `ERR_INVALID_ARG_TYPE` (a `TypeError`) when id is not a safe integer; `ERR_NOT_OPEN`,
+   *   `ERR_QUEUE_CLOSED`, `SQLITE_BUSY`.
+   */
+  delete(id: number): Promise<number>
+
+  // ---------------------------------------------------------------------------------------------
+  // Typed events. Only the events this queue emits are accepted: a misspelt event name, or a
+  // listener whose parameters do not match the event, is a compile error.
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * `open`: the queue file is open (emitted by `open()`, after recovery). No argument: unlike
+   * node-persistent-queue 1.0.x, which passed its `sqlite3` `Database`.
+   * @returns this queue.
+   */
+  on(event: 'open', listener: () => void): this
+  /** `close`: the queue file was closed by `close()`. No argument. @returns this queue. */
+  on(event: 'close', listener: () => void): this
+  /** `start`: emitted by `start()`, before the first `next`. No argument. @returns this queue. */
+  on(event: 'start', listener: () => void): this
+  /** `stop`: emitted by `stop()` and `abort()` (not by `close()`). No argument. @returns this queue. */
+  on(event: 'stop', listener: () => void): this
+  /**
+   * `next`: a job to run, as a {@link PersistentQueue.Task} `{id, job}` where `job` is the
+   * `JSON.parse` of the stored text. Call `done()` once when it is finished, or `abort()`.
+   * @returns this queue.
+   */
+  on(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
+  /**
+   * `empty`: the started queue found no job waiting (once each time it runs dry). No argument.
+   * @returns this queue.
+   */
+  on(event: 'empty', listener: () => void): this
+  /**
+   * `add`: a job was committed by `add()`, as a {@link PersistentQueue.Task} `{id, job}` where
+   * `job` is the very value passed to `add()`.
+   * @returns this queue.
+   */
+  on(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** `delete`: a job was deleted by `delete(id)`; the argument is `{id}`. @returns this queue. */
+  on(event: 'delete', listener: (info: { id: number }) => void): this
+  /**
+   * `error`: a failure with no caller to reject, as a {@link PersistentQueue.QueueError}: a job
+   * row that cannot be parsed (code `ERR_CORRUPT_JOB`, with `jobId`; the row stays in the file) or
+   * a failed background operation: a claim, a lease renewal or the poll for other processes' jobs
+   * (an SQLite code such as `SQLITE_BUSY`, `SQLITE_IOERR`). Without an
+   * `error` listener these become process warnings (`SqlitePersistentQueueWarning`), never throws.
+   * @returns this queue.
+   */
+  on(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
+
+  /** As `on('open')`, for one call. @returns this queue. */
+  once(event: 'open', listener: () => void): this
+  /** As `on('close')`, for one call. @returns this queue. */
+  once(event: 'close', listener: () => void): this
+  /** As `on('start')`, for one call. @returns this queue. */
+  once(event: 'start', listener: () => void): this
+  /** As `on('stop')`, for one call. @returns this queue. */
+  once(event: 'stop', listener: () => void): this
+  /** As `on('next')` (`{id, job}`), for one call. @returns this queue. */
+  once(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** As `on('empty')`, for one call. @returns this queue. */
+  once(event: 'empty', listener: () => void): this
+  /** As `on('add')` (`{id, job}`), for one call. @returns this queue. */
+  once(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** As `on('delete')` (`{id}`), for one call. @returns this queue. */
+  once(event: 'delete', listener: (info: { id: number }) => void): this
+  /** As `on('error')` (a `QueueError`), for one call. @returns this queue. */
+  once(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
+
+  /** As `on('open')`. @returns this queue. */
+  addListener(event: 'open', listener: () => void): this
+  /** As `on('close')`. @returns this queue. */
+  addListener(event: 'close', listener: () => void): this
+  /** As `on('start')`. @returns this queue. */
+  addListener(event: 'start', listener: () => void): this
+  /** As `on('stop')`. @returns this queue. */
+  addListener(event: 'stop', listener: () => void): this
+  /** As `on('next')` (`{id, job}`). @returns this queue. */
+  addListener(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** As `on('empty')`. @returns this queue. */
+  addListener(event: 'empty', listener: () => void): this
+  /** As `on('add')` (`{id, job}`). @returns this queue. */
+  addListener(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** As `on('delete')` (`{id}`). @returns this queue. */
+  addListener(event: 'delete', listener: (info: { id: number }) => void): this
+  /** As `on('error')` (a `QueueError`). @returns this queue. */
+  addListener(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
+
+  /** As `on('open')`, added before the other listeners. @returns this queue. */
+  prependListener(event: 'open', listener: () => void): this
+  /** As `on('close')`, added before the other listeners. @returns this queue. */
+  prependListener(event: 'close', listener: () => void): this
+  /** As `on('start')`, added before the other listeners. @returns this queue. */
+  prependListener(event: 'start', listener: () => void): this
+  /** As `on('stop')`, added before the other listeners. @returns this queue. */
+  prependListener(event: 'stop', listener: () => void): this
+  /** As `on('next')` (`{id, job}`), added before the other listeners. @returns this queue. */
+  prependListener(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** As `on('empty')`, added before the other listeners. @returns this queue. */
+  prependListener(event: 'empty', listener: () => void): this
+  /** As `on('add')` (`{id, job}`), added before the other listeners. @returns this queue. */
+  prependListener(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** As `on('delete')` (`{id}`), added before the other listeners. @returns this queue. */
+  prependListener(event: 'delete', listener: (info: { id: number }) => void): this
+  /** As `on('error')` (a `QueueError`), added before the other listeners. @returns this queue. */
+  prependListener(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
+
+  /** Removes a listener added for `open`. @returns this queue. */
+  off(event: 'open', listener: () => void): this
+  /** Removes a listener added for `close`. @returns this queue. */
+  off(event: 'close', listener: () => void): this
+  /** Removes a listener added for `start`. @returns this queue. */
+  off(event: 'start', listener: () => void): this
+  /** Removes a listener added for `stop`. @returns this queue. */
+  off(event: 'stop', listener: () => void): this
+  /** Removes a listener added for `next`. @returns this queue. */
+  off(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** Removes a listener added for `empty`. @returns this queue. */
+  off(event: 'empty', listener: () => void): this
+  /** Removes a listener added for `add`. @returns this queue. */
+  off(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** Removes a listener added for `delete`. @returns this queue. */
+  off(event: 'delete', listener: (info: { id: number }) => void): this
+  /** Removes a listener added for `error`. @returns this queue. */
+  off(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
+
+  /** Removes a listener added for `open` (same as `off`). @returns this queue. */
+  removeListener(event: 'open', listener: () => void): this
+  /** Removes a listener added for `close` (same as `off`). @returns this queue. */
+  removeListener(event: 'close', listener: () => void): this
+  /** Removes a listener added for `start` (same as `off`). @returns this queue. */
+  removeListener(event: 'start', listener: () => void): this
+  /** Removes a listener added for `stop` (same as `off`). @returns this queue. */
+  removeListener(event: 'stop', listener: () => void): this
+  /** Removes a listener added for `next` (same as `off`). @returns this queue. */
+  removeListener(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** Removes a listener added for `empty` (same as `off`). @returns this queue. */
+  removeListener(event: 'empty', listener: () => void): this
+  /** Removes a listener added for `add` (same as `off`). @returns this queue. */
+  removeListener(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
+  /** Removes a listener added for `delete` (same as `off`). @returns this queue. */
+  removeListener(event: 'delete', listener: (info: { id: number }) => void): this
+  /** Removes a listener added for `error` (same as `off`). @returns this queue. */
+  removeListener(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
+
+  /**
+   * Emits `open` (no argument). The queue emits its events itself; emitting one by hand runs the
+   * listeners only and changes no queue state.
+   * @returns `true` if the event had listeners.
+   */
+  emit(event: 'open'): boolean
+  /** Emits `close` (no argument). @returns `true` if the event had listeners. */
+  emit(event: 'close'): boolean
+  /** Emits `start` (no argument). @returns `true` if the event had listeners. */
+  emit(event: 'start'): boolean
+  /** Emits `stop` (no argument). @returns `true` if the event had listeners. */
+  emit(event: 'stop'): boolean
+  /** Emits `next` with a `{id, job}` task. @returns `true` if the event had listeners. */
+  emit(event: 'next', task: PersistentQueue.Task<T>): boolean
+  /** Emits `empty` (no argument). @returns `true` if the event had listeners. */
+  emit(event: 'empty'): boolean
+  /** Emits `add` with a `{id, job}` task. @returns `true` if the event had listeners. */
+  emit(event: 'add', task: PersistentQueue.Task<T>): boolean
+  /** Emits `delete` with `{id}`. @returns `true` if the event had listeners. */
+  emit(event: 'delete', info: { id: number }): boolean
+  /**
+   * Emits `error` with a `QueueError`. As for any `EventEmitter`, throws the error when there is
+   * no `error` listener.
+   * @returns `true` if the event had listeners.
+   */
+  emit(event: 'error', err: PersistentQueue.QueueError): boolean
+}
+
+/** Types of `sqlite-persistent-queue`, and the class again as named and default export. */
+declare namespace PersistentQueue {
+  /**
+   * Third constructor argument (not in node-persistent-queue 1.0.x). Every property is optional;
+   * the defaults are `{ durability: 'full', busyTimeout: 5000, visibilityTimeout: 30000,
+   * pollInterval: 100 }` and no `maxFileSize`. Unknown properties are ignored at run time.
+   */
+  export interface QueueOptions {
+    /**
+     * When a resolved `add()` is safe (default `'full'`):
+     * - `'full'`: it is fsync'd and survives power loss (`PRAGMA synchronous=FULL`);
+     * - `'normal'`: it survives a process crash, but a power loss may drop the last adds
+     *   (`PRAGMA synchronous=NORMAL` in WAL mode).
+     *
+     * Acks (`done()`) always commit with `NORMAL`. See https://www.sqlite.org/pragma.html#pragma_synchronous
+     * Any other value, `undefined` included (leave the property out to get the default), makes the
+     * constructor throw a `RangeError` with code `ERR_OUT_OF_RANGE`.
+     */
+    durability?: 'full' | 'normal'
+    /**
+     * Milliseconds (ms) an operation waits out `SQLITE_BUSY` (another process holding the write
+     * lock, https://www.sqlite.org/rescode.html#busy) before it rejects with code `SQLITE_BUSY`.
+     * A finite number >= 0; default `5000`. Otherwise the constructor throws a `RangeError` with
+     * code `ERR_OUT_OF_RANGE` (a `TypeError` with code `ERR_INVALID_ARG_TYPE` if not a number,
+     * `undefined` included: leave the property out to get the default).
+     */
+    busyTimeout?: number
+    /**
+     * Lease of a claimed job, in milliseconds (ms); default `30000`. The queue renews the leases of
+     * the jobs it holds every third of this; if its process hangs (event loop blocked) for longer,
+     * other consumers of the same file may take the job (at-least-once delivery). A finite number
+     * >= 0, else the constructor throws as for `busyTimeout`.
+     */
+    visibilityTimeout?: number
+    /**
+     * Milliseconds (ms) between checks, while the queue is started and empty, for jobs that other
+     * processes added (`PRAGMA data_version`, a read that takes no lock:
+     * https://www.sqlite.org/pragma.html#pragma_data_version); default `100`. A finite number
+     * >= 0, else the constructor throws as for `busyTimeout`.
+     */
+    pollInterval?: number
+    /**
+     * Largest database file size in bytes (`PRAGMA max_page_count`:
+     * https://www.sqlite.org/pragma.html#pragma_max_page_count); adds past it reject with code
+     * `SQLITE_FULL` and change nothing. Default (or `undefined`): no limit. A positive safe
+     * integer, else the constructor throws a `RangeError` with code `ERR_OUT_OF_RANGE`.
+     */
+    maxFileSize?: number | undefined
+  }
+
+  /**
+   * A job with its id, the argument of the `next` and `add` events (`{id, job}`, as
+   * node-persistent-queue 1.0.x).
+   * @typeParam T the job type of the queue.
+   */
+  export interface Task<T = any> {
+    /**
+     * The job id, as resolved by `add()`: a positive integer, increasing in add order and never
+     * reused (an SQLite `INTEGER PRIMARY KEY AUTOINCREMENT`, the schema of node-persistent-queue
+     * 1.0.x: https://www.sqlite.org/autoinc.html).
+     */
+    id: number
+    /**
+     * The job. In `next`: `JSON.parse` of the stored `JSON.stringify(job)`. In `add`: the value
+     * passed to `add()`.
+     */
+    job: T
+  }
+
+  /**
+   * The `code` of every error this package raises (`err.code`), stable across versions: branch on
+   * it, never on the message. `ERR_*` codes are this package's; `SQLITE_*` codes are SQLite's
+   * primary result codes (https://www.sqlite.org/rescode.html) as reported by the native core.
+   * - `ERR_NOT_OPEN`: the queue was never opened (call `open()` and wait for it first).
+   * - `ERR_QUEUE_CLOSED`: the queue was closed (call `open()` before using it again).
+   * - `ERR_NO_CURRENT_JOB`: `done()` with no job in hand.
+   * - `ERR_JOB_NOT_FOUND`: `delete(id)` of an id that is not in the queue.
+   * - `ERR_INVALID_JOB`: a job JSON cannot represent (`undefined`, function, symbol, BigInt, cycle).
+   * - `ERR_INVALID_ARG_TYPE`: an argument of the wrong type (no filename, an id that is not a
+   *   safe integer, ...).
+   * - `ERR_OUT_OF_RANGE`: a bad `batchSize` or option value.
+   * - `ERR_NOT_SUPPORTED`: `getSqlite3()`.
+   * - `ERR_CORRUPT_JOB`: a stored job that is not UTF-8 JSON (`error` event, with `jobId`).
+   * - `ERR_SCHEMA_TOO_NEW`: the file was written by a newer version of this package.
+   * - `ERR_INVALID_ARG`, `ERR_INTERNAL`: bugs of this package; please report them.
+   * - `SQLITE_BUSY` / `SQLITE_LOCKED`: locked for longer than `busyTimeout` ms; retry later.
+   * - `SQLITE_NOTADB`: the file is not an SQLite database. `SQLITE_CANTOPEN`: missing folder or
+   *   no access. `SQLITE_READONLY`, `SQLITE_PERM`: no write access. `SQLITE_FULL`: disk full.
+   *   `SQLITE_TOOBIG`: job too large. `SQLITE_CORRUPT`, `SQLITE_IOERR`, `SQLITE_NOMEM`,
+   *   `SQLITE_CONSTRAINT`, `SQLITE_INTERRUPT`, `SQLITE_PROTOCOL`, `SQLITE_ERROR`: as SQLite says.
+   *
+   * `(string & {})` keeps the type open to codes added later while still offering the known ones
+   * for completion.
+   */
+  export type QueueErrorCode =
+    | 'ERR_NOT_OPEN'
+    | 'ERR_QUEUE_CLOSED'
+    | 'ERR_NO_CURRENT_JOB'
+    | 'ERR_JOB_NOT_FOUND'
+    | 'ERR_INVALID_JOB'
+    | 'ERR_INVALID_ARG_TYPE'
+    | 'ERR_OUT_OF_RANGE'
+    | 'ERR_NOT_SUPPORTED'
+    | 'ERR_CORRUPT_JOB'
+    | 'ERR_SCHEMA_TOO_NEW'
+    | 'ERR_INVALID_ARG'
+    | 'ERR_INTERNAL'
+    | 'SQLITE_BUSY'
+    | 'SQLITE_LOCKED'
+    | 'SQLITE_NOTADB'
+    | 'SQLITE_FULL'
+    | 'SQLITE_READONLY'
+    | 'SQLITE_CANTOPEN'
+    | 'SQLITE_CORRUPT'
+    | 'SQLITE_IOERR'
+    | 'SQLITE_PERM'
+    | 'SQLITE_TOOBIG'
+    | 'SQLITE_NOMEM'
+    | 'SQLITE_CONSTRAINT'
+    | 'SQLITE_INTERRUPT'
+    | 'SQLITE_PROTOCOL'
+    | 'SQLITE_ERROR'
+    | (string & {})
+
+  /**
+   * An error raised by the queue: an `Error`, `TypeError` or `RangeError` with a stable `code`.
+   * Thrown or rejected by the methods (see each method's `@throws`), or passed to the `error`
+   * event. Narrow a caught `unknown` with `(err as QueueError).code`.
+   */
+  export interface QueueError extends Error {
+    /** Stable code, see {@link QueueErrorCode}. */
+    code: QueueErrorCode
+    /** Id of the job concerned: set for `ERR_CORRUPT_JOB` (the row that cannot be parsed). */
+    jobId?: number
+  }
+
+  export { PersistentQueue, PersistentQueue as default }
+}
+
+export = PersistentQueue
