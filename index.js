@@ -40,8 +40,10 @@ const DEFAULT_OPTIONS = Object.freeze({
 
 /**
  * A persistent FIFO queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next`
- * (`{id, job}`), `empty`, `add` (`{id, job}`), `delete` (`{id}`), and `error` (a job row that
- * cannot be parsed, code `ERR_CORRUPT_JOB`).
+ * (`{id, job}`), `empty`, `add` (`{id, job}`), `delete` (`{id}`), and `error` for failures that
+ * have no caller to reject: a job row that cannot be parsed (code `ERR_CORRUPT_JOB`, with
+ * `jobId`), or a background claim, ack retry, lease renewal or poll that SQLite refused (its
+ * `SQLITE_*` code). With no `error` listener these become process warnings, never exceptions.
  * @template T
  */
 class PersistentQueue extends EventEmitter {
@@ -82,9 +84,11 @@ class PersistentQueue extends EventEmitter {
    * @param {number} [batchSize=10] jobs claimed from the file per transaction (integer >= 1)
    * @param {QueueOptions} [options]
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE`: no filename (message as the original's:
-   *   'No filename parameter provided'), or an option of the wrong type
-   * @throws {RangeError} `ERR_OUT_OF_RANGE`: batchSize not an integer >= 1 (message as the
-   *   original's: 'Invalid batchSize parameter.  Must be a number > 0'), or a bad option value
+   *   'No filename parameter provided'), a batchSize that is not a number (message as the
+   *   original's: 'Invalid batchSize parameter.  Must be a number > 0'), or an option of the
+   *   wrong type
+   * @throws {RangeError} `ERR_OUT_OF_RANGE`: batchSize not an integer from 1 to 1,000,000 (same
+   *   message), or an option value out of range
    */
   constructor(filename, batchSize = 10, options = {}) {
     super()
@@ -156,6 +160,8 @@ class PersistentQueue extends EventEmitter {
    * Waits for every operation already issued, returns jobs this object claimed but did not finish
    * to the queue, closes the file and emits `close`. Closing twice, or before `open()`, resolves.
    * @returns {Promise<void>}
+   * @throws (rejects) `SQLITE_BUSY` when the claims could not be released within busyTimeout (the
+   *   queue stays open; call close() again, or exit: the next open() recovers the claims)
    */
   async close() {
     if (this.#closing) return this.#closing
@@ -186,7 +192,10 @@ class PersistentQueue extends EventEmitter {
     this.emit('close')
   }
 
-  /** @returns {number | null} jobs in the file (queued and running), `null` before `open()`. */
+  /**
+   * @returns {number | null} jobs in the file (queued and running, by any process) as of this
+   *   object's last operation; `null` before the first `open()`; after `close()`, the last count.
+   */
   getLength() {
     return this.#length
   }
@@ -368,6 +377,7 @@ class PersistentQueue extends EventEmitter {
   /**
    * @param {T} job
    * @returns {Promise<number | null>} the first id `getJobIds(job)` finds, or null
+   * @throws (rejects) as `getJobIds()`
    */
   getFirstJobId(job) {
     return this.getJobIds(job).then((ids) => (ids.length > 0 ? ids[0] : null))
@@ -548,7 +558,12 @@ function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options must be an object')
   }
-  const merged = { ...DEFAULT_OPTIONS, ...options }
+  // An option given as undefined takes its default.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
+  const merged = { ...DEFAULT_OPTIONS, ...given }
+  if (typeof merged.durability !== 'string') {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', "options.durability must be 'full' or 'normal'")
+  }
   if (merged.durability !== 'full' && merged.durability !== 'normal') {
     throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.durability must be 'full' or 'normal'; got ${String(merged.durability)}`)
   }

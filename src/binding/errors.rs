@@ -24,11 +24,24 @@ pub fn catch_panic<T>(f: impl FnOnce() -> Result<T, QueueError>) -> Result<T, Qu
 /// Shared by every task's `reject`, so all async errors carry their code the same way.
 pub fn to_js_error(env: Env, err: &QueueError) -> napi::Error {
     let js =
-        JsError::from(napi::Error::new(err.code().to_string(), err.to_string())).into_unknown(env);
+        JsError::from(napi::Error::new(err.code(), err.to_string())).into_unknown(env);
     napi::Error::from(js)
 }
 
 /// A placeholder napi error returned by `compute`; `reject` swaps it for the real one.
 pub fn pending_error(err: &QueueError) -> napi::Error {
     napi::Error::from_reason(err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_err_internal_with_its_message() {
+        let err = catch_panic::<()>(|| panic!("boom {}", 42)).unwrap_err();
+        assert_eq!(err.code(), "ERR_INTERNAL");
+        assert!(err.to_string().contains("boom 42"));
+        assert_eq!(catch_panic(|| Ok(7)), Ok(7));
+    }
 }

@@ -63,10 +63,23 @@ fn process_exists(pid: i64) -> bool {
     // Signal 0 checks for existence without sending anything (POSIX kill(2)). EPERM means the
     // process exists but belongs to another user, which still counts as alive.
     // SAFETY: kill with signal 0 has no side effects and takes plain integers.
-    if unsafe { kill(pid, 0) } == 0 {
-        return true;
-    }
-    std::io::Error::last_os_error().raw_os_error() == Some(1) // EPERM
+    let exists =
+        unsafe { kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(1); // EPERM
+    exists && !is_zombie(pid)
+}
+
+/// A killed process that its parent has not reaped yet still answers kill(2), but it will never
+/// work again. Linux shows it as state `Z` in `/proc/<pid>/stat` (proc(5)); elsewhere we cannot
+/// tell, and the lease covers it.
+#[cfg(unix)]
+fn is_zombie(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command name, which is in parentheses and may contain spaces.
+    stat.rfind(')')
+        .and_then(|end| stat[end + 1..].split_whitespace().next())
+        .is_some_and(|state| state == "Z")
 }
 
 #[cfg(not(unix))]
@@ -87,6 +100,28 @@ mod tests {
         assert!(!is_alive(me, "00bb"));
         drop(owner);
         assert!(!is_alive(me, "00aa"));
+    }
+
+    #[test]
+    fn an_unreaped_killed_child_counts_as_dead() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let pid = i64::from(child.id());
+        assert!(is_alive(pid, "any"));
+        child.kill().expect("kill");
+        // Not waited for yet: a zombie. Give the kernel a moment to finish the kill.
+        let mut dead = false;
+        for _ in 0..100 {
+            if !is_alive(pid, "any") {
+                dead = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.wait().expect("wait");
+        assert!(dead, "a zombie must not count as a live owner");
     }
 
     #[test]

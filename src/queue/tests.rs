@@ -251,3 +251,166 @@ fn not_open_is_an_error_with_its_code() {
     );
     q.close().expect("closing a never-opened queue is a no-op");
 }
+
+/// Small deterministic random numbers (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+#[test]
+fn counters_never_drift_from_rows_under_random_operations() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let db = TempDb::new("invariant");
+    let queues = [opened(&db), opened(&db)];
+    let check = rusqlite::Connection::open(db.path()).expect("conn");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // The model: id -> Some(owner index) when claimed, None when queued.
+    let mut model: BTreeMap<i64, Option<usize>> = BTreeMap::new();
+    for step in 0..400 {
+        let who = rng.below(2) as usize;
+        let mut ops = Vec::new();
+        for _ in 0..=rng.below(6) {
+            let any_id = rng.below(model.keys().last().copied().unwrap_or(0) as u64 + 3) as i64;
+            ops.push(match rng.below(7) {
+                0 | 1 => Op::Add(format!("{{\"step\":{step}}}")),
+                2 => Op::Claim(rng.below(4) as u32 + 1),
+                3 => {
+                    let mine: Vec<i64> = model
+                        .iter()
+                        .filter(|(_, o)| **o == Some(who))
+                        .map(|(id, _)| *id)
+                        .collect();
+                    Op::Ack(if mine.is_empty() {
+                        any_id
+                    } else {
+                        mine[rng.below(mine.len() as u64) as usize]
+                    })
+                }
+                4 => Op::Delete(any_id),
+                5 => Op::Release(any_id),
+                _ => Op::Count,
+            });
+        }
+        let out = queues[who].execute(ops.clone()).expect("batch");
+        assert_eq!(out.results.len(), ops.len());
+        for (op, result) in ops.iter().zip(&out.results) {
+            match (op, result) {
+                (Op::Add(_), OpResult::Id(id)) => {
+                    model.insert(*id, None);
+                }
+                (Op::Claim(n), OpResult::Jobs(jobs)) => {
+                    let expected: Vec<i64> = model
+                        .iter()
+                        .filter(|(_, o)| o.is_none())
+                        .map(|(id, _)| *id)
+                        .take(*n as usize)
+                        .collect();
+                    assert_eq!(
+                        jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
+                        expected,
+                        "claims are FIFO"
+                    );
+                    for id in expected {
+                        model.insert(id, Some(who));
+                    }
+                }
+                (Op::Ack(id), OpResult::Bool(acked)) => {
+                    assert_eq!(*acked, model.get(id) == Some(&Some(who)));
+                    if *acked {
+                        model.remove(id);
+                    }
+                }
+                (Op::Release(id), OpResult::Bool(released)) => {
+                    assert_eq!(*released, model.get(id) == Some(&Some(who)));
+                    if *released {
+                        model.insert(*id, None);
+                    }
+                }
+                (Op::Delete(id), OpResult::Bool(true)) => assert!(model.remove(id).is_some()),
+                (Op::Delete(id), OpResult::Failed(QueueError::JobNotFound(_))) => {
+                    assert!(!model.contains_key(id))
+                }
+                (Op::Count, OpResult::Count(n)) => assert_eq!(*n, model.len() as i64),
+                other => panic!("unexpected result {other:?}"),
+            }
+        }
+        let (rows, counter, running): (i64, i64, i64) = check
+            .query_row(
+                "SELECT (SELECT count(*) FROM queue), (SELECT counter FROM queue_count),
+                        (SELECT count(*) FROM queue WHERE state = 1)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("invariant query");
+        assert_eq!(rows, model.len() as i64, "rows at step {step}");
+        assert_eq!(counter, rows, "queue_count drifted at step {step}");
+        assert_eq!(out.count, rows, "the count reported with the batch");
+        assert_eq!(
+            running,
+            model.values().filter(|o| o.is_some()).count() as i64
+        );
+        let ids: BTreeSet<i64> = model.keys().copied().collect();
+        assert_eq!(ids.len(), model.len());
+    }
+}
+
+#[test]
+fn an_expired_lease_lets_another_owner_claim_and_the_old_owner_cannot_ack() {
+    let db = TempDb::new("lease");
+    let short = Options {
+        visibility_timeout: std::time::Duration::from_millis(0),
+        ..Options::default()
+    };
+    let a = Queue::new(db.path(), short);
+    a.open().expect("open a");
+    let b = opened(&db);
+    a.execute(vec![Op::Add("1".into()), Op::Add("2".into())])
+        .expect("adds");
+    a.execute(vec![Op::Claim(1)])
+        .expect("a claims job 1 with a lease of 0 ms");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let out = b.execute(vec![Op::Claim(5)]).expect("b claims");
+    assert_eq!(
+        claimed(&out, 0)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let out = a.execute(vec![Op::Ack(1), Op::Renew]).expect("a acks late");
+    assert_eq!(out.results, vec![OpResult::Bool(false), OpResult::Count(0)]);
+    let out = b
+        .execute(vec![Op::Renew, Op::Ack(1)])
+        .expect("b renews and acks");
+    assert_eq!(out.results, vec![OpResult::Count(2), OpResult::Bool(true)]);
+}
+
+#[test]
+fn poll_answers_true_only_after_another_connection_commits() {
+    let db = TempDb::new("poll");
+    let a = opened(&db);
+    let b = opened(&db);
+    a.execute(vec![Op::Poll]).expect("first poll");
+    assert_eq!(
+        a.execute(vec![Op::Poll]).expect("poll").results,
+        vec![OpResult::Bool(false)]
+    );
+    a.execute(vec![Op::Add("own".into())]).expect("own add");
+    assert_eq!(
+        a.execute(vec![Op::Poll]).expect("poll").results,
+        vec![OpResult::Bool(false)],
+        "own commits do not count"
+    );
+    b.execute(vec![Op::Add("other".into())]).expect("other add");
+    assert_eq!(
+        a.execute(vec![Op::Poll]).expect("poll").results,
+        vec![OpResult::Bool(true)]
+    );
+}
