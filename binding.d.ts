@@ -122,3 +122,9 @@ export interface OpenOutput {
   /** Jobs of dead owners that were returned to the head of the queue. */
   recovered: number
 }
+
+/**
+ * Resolves `undefined` after a round trip through the libuv thread pool that does nothing: the
+ * floor under every queue operation, measured by `bench/` (one `AsyncTask` crossing, no SQLite).
+ */
+export declare function probeNoop(): Promise<void>

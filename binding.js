@@ -847,3 +847,4 @@ module.exports.OP_HAS = nativeBinding.OP_HAS
 module.exports.OP_POLL = nativeBinding.OP_POLL
 module.exports.OP_RELEASE = nativeBinding.OP_RELEASE
 module.exports.OP_RENEW = nativeBinding.OP_RENEW
+module.exports.probeNoop = nativeBinding.probeNoop

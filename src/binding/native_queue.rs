@@ -9,7 +9,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
 use super::codec::decode;
-use super::tasks::{CloseTask, ExecuteTask, OpenTask, ScriptTask};
+use super::tasks::{CloseTask, ExecuteTask, NoopTask, OpenTask, ScriptTask};
 use crate::queue::{Durability, Options, Queue};
 
 /// Options of `new NativeQueue(path, options)`.
@@ -120,4 +120,11 @@ pub fn exec_script(path: String, sql: String, hold_ms: Option<u32>) -> AsyncTask
         hold_ms: hold_ms.unwrap_or(0),
         failure: None,
     })
+}
+
+/// Resolves `undefined` after a round trip through the libuv thread pool that does nothing: the
+/// floor under every queue operation, measured by `bench/` (one `AsyncTask` crossing, no SQLite).
+#[napi(ts_return_type = "Promise<void>")]
+pub fn probe_noop() -> AsyncTask<NoopTask> {
+    AsyncTask::new(NoopTask)
 }

@@ -148,3 +148,19 @@ impl Task for ScriptTask {
         reject_with(env, &mut self.failure, err)
     }
 }
+
+/// `probeNoop()`: an `AsyncTask` with nothing to compute.
+pub struct NoopTask;
+
+impl Task for NoopTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
+        Ok(())
+    }
+}
