@@ -29,7 +29,8 @@ pub enum Op {
     Count,
     /// Extend the lease of every job this owner holds; yields [`OpResult::Count`] (jobs held).
     Renew,
-    /// Did another connection commit since the last poll? Yields [`OpResult::Bool`].
+    /// Could a claim find something new (another connection committed since the last poll, or a
+    /// lease expired)? Yields [`OpResult::Bool`].
     Poll,
 }
 
@@ -77,11 +78,13 @@ pub struct BatchOutcome {
 pub fn execute(store: &mut Store, ops: Vec<Op>) -> BatchOutcome {
     let now = now_ms();
     let mut outcome = match run_together(store, &ops, now) {
-        Ok(results) => BatchOutcome {
-            results,
-            busy: None,
-            count: -1,
-        },
+        Ok((results, count)) => {
+            return BatchOutcome {
+                results,
+                busy: None,
+                count,
+            }
+        }
         Err(e) if e.is_busy() => BatchOutcome {
             results: Vec::new(),
             busy: Some(e),
@@ -93,7 +96,8 @@ pub fn execute(store: &mut Store, ops: Vec<Op>) -> BatchOutcome {
     outcome
 }
 
-fn run_together(store: &mut Store, ops: &[Op], now: i64) -> Result<Vec<OpResult>> {
+/// Runs `ops` in one transaction; returns their results and the row count read inside it.
+fn run_together(store: &mut Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, i64)> {
     if ops.iter().any(Op::writes) {
         store.begin(ops.iter().any(Op::adds))?;
     } else {
@@ -102,9 +106,10 @@ fn run_together(store: &mut Store, ops: &[Op], now: i64) -> Result<Vec<OpResult>
     let body = ops
         .iter()
         .map(|op| apply(store, op, now))
-        .collect::<Result<Vec<_>>>();
-    match body.and_then(|results| store.commit().map(|()| results)) {
-        Ok(results) => Ok(results),
+        .collect::<Result<Vec<_>>>()
+        .and_then(|results| Ok((results, store.count()?)));
+    match body.and_then(|done| store.commit().map(|()| done)) {
+        Ok(done) => Ok(done),
         Err(e) => {
             store.rollback();
             Err(e)
@@ -116,7 +121,7 @@ fn run_one_by_one(store: &mut Store, ops: &[Op], now: i64) -> BatchOutcome {
     let mut results = Vec::with_capacity(ops.len());
     for op in ops {
         match run_together(store, std::slice::from_ref(op), now) {
-            Ok(mut one) => results.append(&mut one),
+            Ok((mut one, _)) => results.append(&mut one),
             Err(e) if e.is_busy() => {
                 return BatchOutcome {
                     results,
@@ -150,6 +155,6 @@ fn apply(store: &mut Store, op: &Op, now: i64) -> Result<OpResult> {
         Op::FindIds(job) => OpResult::Ids(store.find_ids(job)?),
         Op::Count => OpResult::Count(store.count()?),
         Op::Renew => OpResult::Count(store.renew(now)?),
-        Op::Poll => OpResult::Bool(store.changed_by_others()?),
+        Op::Poll => OpResult::Bool(store.poll(now)?),
     })
 }

@@ -40,7 +40,7 @@ ALTER TABLE queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue ADD COLUMN owner_pid INTEGER;
 ALTER TABLE queue ADD COLUMN owner_token TEXT;
 ALTER TABLE queue ADD COLUMN lease_until INTEGER;
-CREATE INDEX IF NOT EXISTS queue_claimed ON queue (owner_token) WHERE state <> 0;
+CREATE INDEX IF NOT EXISTS queue_claimed ON queue (owner_token) WHERE state = 1;
 PRAGMA user_version = 1;
 ";
 

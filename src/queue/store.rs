@@ -27,8 +27,10 @@ pub struct Store {
     owner: Owner,
     durability: Durability,
     lease_ms: i64,
-    /// `PRAGMA data_version` at the last [`Store::changed_by_others`] call.
+    /// `PRAGMA data_version` at the last [`Store::poll`] call.
     seen_data_version: Option<i64>,
+    /// Whether `synchronous` is FULL (true) or NORMAL (false) now; None before the first write.
+    sync_full: std::cell::Cell<Option<bool>>,
 }
 
 /// Milliseconds since the Unix epoch, for `created_at`/`started_at`.
@@ -85,6 +87,7 @@ impl Store {
             durability: options.durability,
             lease_ms: options.visibility_timeout.as_millis() as i64,
             seen_data_version: None,
+            sync_full: std::cell::Cell::new(None),
         })
     }
 
@@ -98,27 +101,30 @@ impl Store {
     /// `adds` selects the durability of its commit: `synchronous=FULL` under `Durability::Full`
     /// when it adds jobs, `NORMAL` otherwise (survives a process crash, not a power loss).
     pub fn begin(&self, adds: bool) -> Result<()> {
-        let sync = if adds && self.durability == Durability::Full {
-            "FULL"
-        } else {
-            "NORMAL"
-        };
-        self.conn
-            .execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let full = adds && self.durability == Durability::Full;
+        if self.sync_full.get() != Some(full) {
+            let sql = if full {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            self.conn.execute_batch(sql)?;
+            self.sync_full.set(Some(full));
+        }
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         Ok(())
     }
 
     /// Starts a read transaction: it takes no write lock, so in WAL mode it never waits for a
     /// writer (<https://www.sqlite.org/wal.html#concurrency>).
     pub fn begin_read(&self) -> Result<()> {
-        self.conn.execute_batch("BEGIN DEFERRED")?;
+        self.conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         Ok(())
     }
 
     /// Commits the open transaction.
     pub fn commit(&self) -> Result<()> {
-        self.conn.execute_batch("COMMIT")?;
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
         Ok(())
     }
 
@@ -202,17 +208,25 @@ impl Store {
         Ok(stmt.execute(params![now + self.lease_ms, self.owner.token])? as i64)
     }
 
-    /// True when another connection committed since the previous call (the first call answers
-    /// true). Reads `PRAGMA data_version`, which changes only for other connections' commits
-    /// (<https://www.sqlite.org/pragma.html#pragma_data_version>): a cheap way for an idle
-    /// consumer to notice jobs added by other processes without taking the write lock.
-    pub fn changed_by_others(&mut self) -> Result<bool> {
+    /// True when a claim could find something new: another connection committed since the
+    /// previous call (the first call answers true), or a claim's lease has expired (its owner
+    /// hangs). Reads `PRAGMA data_version`, which changes only for other connections' commits
+    /// (<https://www.sqlite.org/pragma.html#pragma_data_version>), and the small partial index
+    /// of running rows: a cheap way for an idle consumer to notice work without the write lock.
+    pub fn poll(&mut self, now: i64) -> Result<bool> {
         let version: i64 = self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
         let changed = self.seen_data_version != Some(version);
         self.seen_data_version = Some(version);
-        Ok(changed)
+        if changed {
+            return Ok(true);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = 1 AND lease_until < ?1)",
+        )?;
+        Ok(stmt.query_row(params![now], |r| r.get(0))?)
     }
 
     /// Deletes a job by id, whatever its state. Returns false when there is no such row.
@@ -258,7 +272,7 @@ impl Store {
         let dead: Vec<(i64, String)> = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT DISTINCT owner_pid, owner_token FROM queue
-                 WHERE state <> 0 AND owner_token IS NOT NULL",
+                 WHERE state = 1 AND owner_token IS NOT NULL",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?))
