@@ -121,6 +121,8 @@ export interface OpenOutput {
   count: number
   /** Jobs of dead owners that were returned to the head of the queue. */
   recovered: number
+  /** Whether a job is waiting to be claimed now. */
+  ready: boolean
 }
 
 /**

@@ -148,7 +148,7 @@ class PersistentQueue extends EventEmitter {
       ops: OPS,
     })
     this.#length = info.count
-    this.#empty = info.count === 0
+    this.#empty = !info.ready
     this.#opened = true
     this.#wasClosed = false
     this.#startTimers()

@@ -8,7 +8,7 @@ use napi::{Env, Task};
 
 use super::codec::{encode, BatchOutput};
 use super::errors::{catch_panic, pending_error, to_js_error};
-use crate::queue::{run_script, Op, Queue, QueueError};
+use crate::queue::{run_script, Op, OpenInfo, Queue, QueueError};
 
 /// What `open()` resolves to.
 #[napi_derive::napi(object)]
@@ -17,6 +17,8 @@ pub struct OpenOutput {
     pub count: f64,
     /// Jobs of dead owners that were returned to the head of the queue.
     pub recovered: u32,
+    /// Whether a job is waiting to be claimed now.
+    pub ready: bool,
 }
 
 /// Runs `f` on the pool, remembering a failure for `reject`.
@@ -46,20 +48,19 @@ pub struct OpenTask {
 }
 
 impl Task for OpenTask {
-    type Output = (i64, usize);
+    type Output = OpenInfo;
     type JsValue = OpenOutput;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let queue = self.queue.clone();
-        run(&mut self.failure, move || {
-            queue.open().map(|info| (info.count, info.recovered))
-        })
+        run(&mut self.failure, move || queue.open())
     }
 
-    fn resolve(&mut self, _env: Env, (count, recovered): Self::Output) -> napi::Result<OpenOutput> {
+    fn resolve(&mut self, _env: Env, info: OpenInfo) -> napi::Result<OpenOutput> {
         Ok(OpenOutput {
-            count: count as f64,
-            recovered: recovered as u32,
+            count: info.count as f64,
+            recovered: info.recovered as u32,
+            ready: info.ready,
         })
     }
 

@@ -103,11 +103,7 @@ fn run_together(store: &mut Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult
     } else {
         store.begin_read()?;
     }
-    let body = ops
-        .iter()
-        .map(|op| apply(store, op, now))
-        .collect::<Result<Vec<_>>>()
-        .and_then(|results| Ok((results, store.count()?)));
+    let body = apply_all(store, ops, now);
     match body.and_then(|done| store.commit().map(|()| done)) {
         Ok(done) => Ok(done),
         Err(e) => {
@@ -115,6 +111,27 @@ fn run_together(store: &mut Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult
             Err(e)
         }
     }
+}
+
+/// Applies `ops` in the open transaction, then brings `queue_count` up to date with one UPDATE
+/// (the net change of rows); a `Count` in the middle of the batch sees the rows so far.
+fn apply_all(store: &mut Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, i64)> {
+    let mut results = Vec::with_capacity(ops.len());
+    let mut delta = 0;
+    for op in ops {
+        let mut result = apply(store, op, now)?;
+        if let OpResult::Count(n) = &mut result {
+            if matches!(op, Op::Count) {
+                *n += delta;
+            }
+        }
+        delta += row_delta(op, &result);
+        results.push(result);
+    }
+    if delta != 0 {
+        store.adjust_count(delta)?;
+    }
+    Ok((results, store.count()?))
 }
 
 fn run_one_by_one(store: &mut Store, ops: &[Op], now: i64) -> BatchOutcome {
@@ -136,6 +153,15 @@ fn run_one_by_one(store: &mut Store, ops: &[Op], now: i64) -> BatchOutcome {
         results,
         busy: None,
         count: -1,
+    }
+}
+
+/// Rows added (+1) or deleted (-1) by an operation, given its result.
+fn row_delta(op: &Op, result: &OpResult) -> i64 {
+    match (op, result) {
+        (Op::Add(_), OpResult::Id(_)) => 1,
+        (Op::Ack(_) | Op::Delete(_), OpResult::Bool(true)) => -1,
+        _ => 0,
     }
 }
 

@@ -36,6 +36,8 @@ pub struct OpenInfo {
     pub count: i64,
     /// Jobs whose owner was gone and that came back to the head of the queue.
     pub recovered: usize,
+    /// Whether a job is waiting to be claimed now (queued, or its lease expired).
+    pub ready: bool,
 }
 
 /// One queue object over one SQLite file.
@@ -66,13 +68,18 @@ impl Queue {
             return Ok(OpenInfo {
                 count: store.count()?,
                 recovered: 0,
+                ready: store.ready(store::now_ms())?,
             });
         }
         let store = Store::open(&self.path, &self.options)?;
         let recovered = store.recover_dead_claims()?;
-        let count = store.count()?;
+        let info = OpenInfo {
+            count: store.count()?,
+            recovered,
+            ready: store.ready(store::now_ms())?,
+        };
         *slot = Slot::Open(store);
-        Ok(OpenInfo { count, recovered })
+        Ok(info)
     }
 
     /// Runs a batch of operations in order (see [`batch::execute`]).

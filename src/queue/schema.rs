@@ -4,9 +4,11 @@
 //!
 //! Version 0 is either a new file or a file written by node-persistent-queue 1.0.x, whose schema
 //! is `queue(id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT)`, a one-row `queue_count(counter)`
-//! and two triggers keeping the counter equal to the row count. We keep all of it, so the original
-//! library can still read the file and ids continue after its last one (AUTOINCREMENT), and add
-//! the state columns of a claim.
+//! and two triggers keeping the counter equal to the row count. We keep the tables, so the
+//! original library can still read the file and ids continue after its last one (AUTOINCREMENT),
+//! and add the state columns of a claim. The triggers go: they doubled the cost of every insert
+//! and delete; the batch executor updates `queue_count` once per transaction instead. The original
+//! recreates them when it opens the file, so [`migrate`] drops them again whenever it finds them.
 
 use rusqlite::Connection;
 
@@ -28,11 +30,6 @@ const V1: &str = "
 CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
 CREATE TABLE IF NOT EXISTS queue_count (counter BIGINT);
 INSERT INTO queue_count SELECT 0 AS counter WHERE NOT EXISTS (SELECT * FROM queue_count);
-UPDATE queue_count SET counter = (SELECT count(*) FROM queue);
-CREATE TRIGGER IF NOT EXISTS queue_insert AFTER INSERT ON queue
-  BEGIN UPDATE queue_count SET counter = counter + 1; END;
-CREATE TRIGGER IF NOT EXISTS queue_delete AFTER DELETE ON queue
-  BEGIN UPDATE queue_count SET counter = counter - 1; END;
 ALTER TABLE queue ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue ADD COLUMN created_at INTEGER;
 ALTER TABLE queue ADD COLUMN started_at INTEGER;
@@ -44,31 +41,65 @@ CREATE INDEX IF NOT EXISTS queue_claimed ON queue (owner_token) WHERE state = 1;
 PRAGMA user_version = 1;
 ";
 
+/// Drops the original library's counter triggers and recounts, in the same transaction.
+const DROP_ORIGINAL_TRIGGERS: &str = "
+DROP TRIGGER IF EXISTS queue_insert;
+DROP TRIGGER IF EXISTS queue_delete;
+UPDATE queue_count SET counter = (SELECT count(*) FROM queue);
+";
+
+/// Runs `sql` in one `BEGIN IMMEDIATE` transaction, unless `still_needed` (read under the write
+/// lock, since another process may have done the step meanwhile) says it is done already.
+fn step(
+    conn: &Connection,
+    sql: &str,
+    still_needed: impl Fn() -> rusqlite::Result<bool>,
+) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let body = still_needed().and_then(|needed| {
+        if needed {
+            conn.execute_batch(sql)
+        } else {
+            Ok(())
+        }
+    });
+    match body.and_then(|()| conn.execute_batch("COMMIT")) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.into())
+        }
+    }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn has_original_triggers(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger'
+                        AND name IN ('queue_insert', 'queue_delete'))",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// Brings the file's schema up to [`CURRENT_VERSION`], one transaction per step.
 ///
 /// Errors: `ERR_SCHEMA_TOO_NEW` when the file is newer than this library; SQLite errors such as
 /// `SQLITE_NOTADB` (not a database), `SQLITE_READONLY` or `SQLITE_BUSY` otherwise.
 pub fn migrate(conn: &Connection) -> Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version = user_version(conn)?;
     if version > CURRENT_VERSION {
         return Err(QueueError::SchemaTooNew(version));
     }
     if version < 1 {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        // Re-read under the write lock: another process may have migrated meanwhile.
-        let again: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let step = if again < 1 {
-            conn.execute_batch(V1)
-        } else {
-            Ok(())
-        };
-        match step.and_then(|()| conn.execute_batch("COMMIT")) {
-            Ok(()) => {}
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                return Err(e.into());
-            }
-        }
+        step(conn, V1, || Ok(user_version(conn)? < 1))?;
+    }
+    // Reads only, unless the original library has put its triggers back.
+    if has_original_triggers(conn)? {
+        step(conn, DROP_ORIGINAL_TRIGGERS, || has_original_triggers(conn))?;
     }
     Ok(())
 }

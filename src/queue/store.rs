@@ -254,7 +254,26 @@ impl Store {
         Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
     }
 
-    /// Number of rows in the queue, from the trigger-maintained `queue_count` (O(1)).
+    /// True when a claim at `now` would find a job: one is queued, or a lease has expired.
+    pub fn ready(&self, now: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = 0)
+                 OR EXISTS (SELECT 1 FROM queue WHERE state = 1 AND lease_until < ?1)",
+        )?;
+        Ok(stmt.query_row(params![now], |r| r.get(0))?)
+    }
+
+    /// Adds `delta` to `queue_count` (the batch executor's net change of rows, in its transaction).
+    pub fn adjust_count(&self, delta: i64) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("UPDATE queue_count SET counter = counter + ?1")?;
+        stmt.execute(params![delta])?;
+        Ok(())
+    }
+
+    /// Number of rows in the queue, from `queue_count` (O(1)), which every transaction that adds
+    /// or deletes rows updates before it commits.
     pub fn count(&self) -> Result<i64> {
         let mut stmt = self
             .conn
