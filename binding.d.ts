@@ -106,7 +106,7 @@ export declare const OP_FIND_IDS: number
 /** `has(id)` */
 export declare const OP_HAS: number
 
-/** `poll()`: did another connection commit since the last poll? */
+/** `poll()`: could a claim find something new? */
 export declare const OP_POLL: number
 
 /** `release(id)` */
@@ -114,6 +114,9 @@ export declare const OP_RELEASE: number
 
 /** `renew()`: extend the leases this owner holds */
 export declare const OP_RENEW: number
+
+/** `shrink(pages)`: give free pages back, truncate the WAL */
+export declare const OP_SHRINK: number
 
 /** What `open()` resolves to. */
 export interface OpenOutput {

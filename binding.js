@@ -847,4 +847,5 @@ module.exports.OP_HAS = nativeBinding.OP_HAS
 module.exports.OP_POLL = nativeBinding.OP_POLL
 module.exports.OP_RELEASE = nativeBinding.OP_RELEASE
 module.exports.OP_RENEW = nativeBinding.OP_RENEW
+module.exports.OP_SHRINK = nativeBinding.OP_SHRINK
 module.exports.probeNoop = nativeBinding.probeNoop

@@ -10,7 +10,10 @@ const native = require('./binding')
 const { WorkQueue } = require('./lib/work-queue')
 const { queueError, notOpen, closed, jobToJson, checkId } = require('./lib/errors')
 
-const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_RENEW, OP_POLL } = native
+const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_RENEW, OP_POLL, OP_SHRINK } = native
+
+/** Free pages given back per transaction when the queue runs empty (4 KiB each). */
+const SHRINK_PAGES = 2048
 const OPS = native
 
 /** Defaults of the third constructor argument. */
@@ -71,6 +74,8 @@ class PersistentQueue extends EventEmitter {
   #acking = false
   #claiming = false
   #polling = false
+  /** close() has begun: background work (poll, renew, shrink, claim retries) starts no more. */
+  #stopping = false
   #claimRetryDelay = 100
   #deliveryScheduled = false
   /** Bumped by close(): callbacks of an earlier open see a different value and do nothing. */
@@ -175,6 +180,7 @@ class PersistentQueue extends EventEmitter {
 
   async #doClose() {
     this.#run = false
+    this.#stopping = true
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
     await this.#work.idle()
@@ -189,6 +195,7 @@ class PersistentQueue extends EventEmitter {
     this.#current = null
     this.#acking = false
     this.#claiming = false
+    this.#stopping = false
     this.emit('close')
   }
 
@@ -429,7 +436,7 @@ class PersistentQueue extends EventEmitter {
     const generation = this.#generation
     const { visibilityTimeout, pollInterval } = this.#options
     const renew = setInterval(() => {
-      if (generation !== this.#generation) return
+      if (generation !== this.#generation || this.#stopping) return
       if (this.#batch.length === 0 && this.#current === null) return
       this.#work.push(OP_RENEW).catch((err) => this.#reportError(err))
     }, Math.max(1, Math.floor(visibilityTimeout / 3)))
@@ -440,7 +447,8 @@ class PersistentQueue extends EventEmitter {
   }
 
   #poll(generation) {
-    if (generation !== this.#generation || !this.#run || !this.#empty || this.#claiming || this.#polling) return
+    if (generation !== this.#generation || this.#stopping || !this.#run || !this.#empty) return
+    if (this.#claiming || this.#polling) return
     this.#polling = true
     this.#work.push(OP_POLL).then(
       (changed) => {
@@ -499,7 +507,10 @@ class PersistentQueue extends EventEmitter {
         if (jobs.length > 0) this.#empty = false
         else if (!this.#empty && this.#batch.length === 0) {
           this.#empty = true
-          if (!quiet) this.emit('empty')
+          if (!quiet) {
+            this.emit('empty')
+            this.#shrink(generation)
+          }
         }
         this.#pump()
       },
@@ -516,6 +527,20 @@ class PersistentQueue extends EventEmitter {
           this.#pump()
         }, delay).unref()
       },
+    )
+  }
+
+  /**
+   * Gives the space of an emptied queue back to the file system, a few MiB per transaction so no
+   * other writer waits long (the original ran VACUUM on empty), then truncates the WAL.
+   */
+  #shrink(generation) {
+    if (generation !== this.#generation || this.#stopping || !this.#empty) return
+    this.#work.push(OP_SHRINK, SHRINK_PAGES).then(
+      (left) => {
+        if (left > 0) setImmediate(() => this.#shrink(generation))
+      },
+      (err) => this.#reportError(err),
     )
   }
 

@@ -155,7 +155,7 @@ class WorkQueue {
 
   /** Reads the output tapes (format in src/binding/codec.rs) into one result per completed op. */
   #decode(batch, { nums, texts, completed }) {
-    const { OP_ADD, OP_CLAIM, OP_ACK, OP_RELEASE, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_COUNT, OP_RENEW, OP_POLL } = this.#ops
+    const { OP_ADD, OP_CLAIM, OP_ACK, OP_RELEASE, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_COUNT, OP_RENEW, OP_POLL, OP_SHRINK } = this.#ops
     const results = new Array(completed)
     let n = 0
     let t = 0
@@ -171,6 +171,7 @@ class WorkQueue {
         case OP_ADD:
         case OP_COUNT:
         case OP_RENEW:
+        case OP_SHRINK:
           results[i] = head
           break
         case OP_ACK:

@@ -5,7 +5,7 @@
 //!   next entry of `nums`, operations that take a string read the next entry of `texts`.
 //! - out: for each completed operation, in order, `nums` holds `-1` if it failed (then `texts`
 //!   holds its error code and message), else: the id (add), `1`/`0` (ack, release, delete, has,
-//!   poll), the count (count; renew: jobs held), or a length `k` followed by `k` ids (find ids, claim). A claim also puts
+//!   poll), the count (count; renew: jobs held; shrink: free pages left), or a length `k` followed by `k` ids (find ids, claim). A claim also puts
 //!   `k` entries in `texts`: the job's JSON text, or `"\0"` followed by why the row is unreadable.
 
 use crate::queue::{BatchOutcome, Op, OpResult, QueueError};
@@ -41,9 +41,12 @@ pub mod kind {
     /// `renew()`: extend the leases this owner holds
     #[napi]
     pub const OP_RENEW: u32 = 8;
-    /// `poll()`: did another connection commit since the last poll?
+    /// `poll()`: could a claim find something new?
     #[napi]
     pub const OP_POLL: u32 = 9;
+    /// `shrink(pages)`: give free pages back, truncate the WAL
+    #[napi]
+    pub const OP_SHRINK: u32 = 10;
 }
 
 /// Decodes the input tapes into operations. Errors with `ERR_INVALID_ARG` when a tape runs short,
@@ -88,6 +91,14 @@ pub fn decode(kinds: Vec<u32>, nums: Vec<f64>, texts: Vec<String>) -> Result<Vec
                 kind::OP_COUNT => Op::Count,
                 kind::OP_RENEW => Op::Renew,
                 kind::OP_POLL => Op::Poll,
+                kind::OP_SHRINK => {
+                    let n = next_int("shrink")?;
+                    Op::Shrink(
+                        u32::try_from(n).map_err(|_| {
+                            QueueError::InvalidArg(format!("shrink: {n} out of range"))
+                        })?,
+                    )
+                }
                 other => {
                     return Err(QueueError::InvalidArg(format!(
                         "unknown operation kind {other}"

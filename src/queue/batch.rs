@@ -32,6 +32,9 @@ pub enum Op {
     /// Could a claim find something new (another connection committed since the last poll, or a
     /// lease expired)? Yields [`OpResult::Bool`].
     Poll,
+    /// Give up to n free pages back to the file system, then truncate the WAL after the batch
+    /// commits; yields [`OpResult::Count`] (free pages left).
+    Shrink(u32),
 }
 
 impl Op {
@@ -40,7 +43,10 @@ impl Op {
     }
 
     fn writes(&self) -> bool {
-        !matches!(self, Op::Has(_) | Op::FindIds(_) | Op::Count | Op::Poll)
+        !matches!(
+            self,
+            Op::Has(_) | Op::FindIds(_) | Op::Count | Op::Poll | Op::Shrink(_)
+        )
     }
 }
 
@@ -78,22 +84,39 @@ pub struct BatchOutcome {
 pub fn execute(store: &mut Store, ops: Vec<Op>) -> BatchOutcome {
     let now = now_ms();
     let mut outcome = match run_together(store, &ops, now) {
-        Ok((results, count)) => {
-            return BatchOutcome {
-                results,
-                busy: None,
-                count,
-            }
-        }
+        Ok((results, count)) => BatchOutcome {
+            results,
+            busy: None,
+            count,
+        },
         Err(e) if e.is_busy() => BatchOutcome {
             results: Vec::new(),
             busy: Some(e),
             count: -1,
         },
-        Err(_) => run_one_by_one(store, &ops, now),
+        Err(_) => {
+            let mut outcome = run_one_by_one(store, &ops, now);
+            outcome.count = store.count().unwrap_or(-1);
+            outcome
+        }
     };
-    outcome.count = store.count().unwrap_or(-1);
+    if outcome.busy.is_none() {
+        shrink_after_commit(store, &ops, &mut outcome);
+    }
     outcome
+}
+
+/// `Shrink` cannot run inside a transaction (VACUUM, checkpoints): it runs here, after the batch
+/// committed, and its result replaces the placeholder the transaction left.
+fn shrink_after_commit(store: &mut Store, ops: &[Op], outcome: &mut BatchOutcome) {
+    for (op, result) in ops.iter().zip(outcome.results.iter_mut()) {
+        if let Op::Shrink(pages) = op {
+            *result = match store.shrink(*pages) {
+                Ok(left) => OpResult::Count(left),
+                Err(e) => OpResult::Failed(e),
+            };
+        }
+    }
 }
 
 /// Runs `ops` in one transaction; returns their results and the row count read inside it.
@@ -182,5 +205,7 @@ fn apply(store: &mut Store, op: &Op, now: i64) -> Result<OpResult> {
         Op::Count => OpResult::Count(store.count()?),
         Op::Renew => OpResult::Count(store.renew(now)?),
         Op::Poll => OpResult::Bool(store.poll(now)?),
+        // Placeholder: shrinking runs after the commit (see `shrink_after_commit`).
+        Op::Shrink(_) => OpResult::Count(0),
     })
 }

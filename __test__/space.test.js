@@ -1,0 +1,40 @@
+'use strict'
+// An emptied queue gives its space back (the original ran VACUUM on empty).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const PersistentQueue = require('..')
+const { execScript } = require('../binding')
+const { tempDir, drain } = require('./helpers')
+
+const onDisk = (file) => ['', '-wal'].reduce((sum, s) => sum + (fs.statSync(file + s, { throwIfNoEntry: false })?.size ?? 0), 0)
+
+async function fillAndDrain(file) {
+  const q = new PersistentQueue(file, 200, { durability: 'normal' })
+  await q.open()
+  await Promise.all(Array.from({ length: 5000 }, (_, i) => q.add({ i, pad: 'x'.repeat(200) })))
+  const full = onDisk(file)
+  const seen = await drain(q)
+  // Shrinking runs in steps after `empty`; wait for the operations it queued.
+  for (let i = 0; i < 50 && onDisk(file) > 64 * 1024; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  const after = onDisk(file)
+  await q.close()
+  return { full, after, seen: seen.length }
+}
+
+test('a drained queue shrinks its file and WAL back to a few pages', async (t) => {
+  const { file } = tempDir(t)
+  const { full, after, seen } = await fillAndDrain(file())
+  assert.equal(seen, 5000)
+  assert.ok(full > 1_000_000, `the full queue took ${full} bytes`)
+  assert.ok(after <= 64 * 1024, `the drained queue still takes ${after} bytes`)
+})
+
+test('a file of the original library (no auto-vacuum) shrinks too, by VACUUM on empty', async (t) => {
+  const { file } = tempDir(t)
+  await execScript(file(), `CREATE TABLE queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
+    CREATE TABLE queue_count (counter BIGINT); INSERT INTO queue_count VALUES (0);`)
+  const { full, after } = await fillAndDrain(file())
+  assert.ok(full > 1_000_000)
+  assert.ok(after <= 64 * 1024, `the drained queue still takes ${after} bytes`)
+})
