@@ -39,7 +39,7 @@ pub struct NativeQueue {
 impl NativeQueue {
     /// Creates the object; touches no file until `open()`. `path` is the queue file (`""` or
     /// `":memory:"` for an in-memory queue).
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(path: String, options: Option<NativeOptions>) -> napi::Result<Self> {
         let mut opts = Options::default();
         if let Some(o) = options {
@@ -69,7 +69,7 @@ impl NativeQueue {
     /// Opens the file (creating and migrating it) and returns to the queue the jobs claimed by
     /// owners that are gone. Resolves `{ count, recovered }`. Rejects with `SQLITE_CANTOPEN`,
     /// `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or `ERR_SCHEMA_TOO_NEW`.
-    #[napi(ts_return_type = "Promise<OpenOutput>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<OpenOutput>")]
     pub fn open(&self) -> AsyncTask<OpenTask> {
         AsyncTask::new(OpenTask {
             queue: self.queue.clone(),
@@ -80,7 +80,7 @@ impl NativeQueue {
     /// Runs a batch of operations, in order, in one transaction (see `src/binding/codec.rs` for the
     /// tapes). Resolves a `BatchOutput`; rejects with `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED` or
     /// `ERR_INVALID_ARG` (malformed tapes).
-    #[napi(ts_return_type = "Promise<BatchOutput>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<BatchOutput>")]
     pub fn execute(
         &self,
         kinds: Vec<u32>,
@@ -97,7 +97,7 @@ impl NativeQueue {
 
     /// Returns this object's claimed jobs to the queue and closes the file. Closing twice, or
     /// before `open()`, resolves and does nothing.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn close(&self) -> AsyncTask<CloseTask> {
         AsyncTask::new(CloseTask {
             queue: self.queue.clone(),
@@ -112,7 +112,7 @@ impl NativeQueue {
 /// original library's schema, to plant damaged rows and to play a slow writer. It occupies one
 /// thread-pool thread for the whole time. Rejects with the SQLite error's code (`SQLITE_NOTADB`,
 /// `SQLITE_BUSY`, …); nothing is written then.
-#[napi(ts_return_type = "Promise<void>")]
+#[napi(catch_unwind, ts_return_type = "Promise<void>")]
 pub fn exec_script(path: String, sql: String, hold_ms: Option<u32>) -> AsyncTask<ScriptTask> {
     AsyncTask::new(ScriptTask {
         path,
@@ -124,7 +124,7 @@ pub fn exec_script(path: String, sql: String, hold_ms: Option<u32>) -> AsyncTask
 
 /// Resolves `undefined` after a round trip through the libuv thread pool that does nothing: the
 /// floor under every queue operation, measured by `bench/` (one `AsyncTask` crossing, no SQLite).
-#[napi(ts_return_type = "Promise<void>")]
+#[napi(catch_unwind, ts_return_type = "Promise<void>")]
 pub fn probe_noop() -> AsyncTask<NoopTask> {
     AsyncTask::new(NoopTask)
 }
