@@ -49,11 +49,10 @@ declare class PersistentQueue<T = any> extends EventEmitter {
    *   {@link PersistentQueue.QueueOptions}. Not in node-persistent-queue 1.0.x.
    * @throws {TypeError} code `ERR_INVALID_ARG_TYPE`: no filename (message as the original's:
    *   `'No filename parameter provided'`), a filename that is not a string, a batchSize that is not
-   *   a number, options that are not an object, or a `busyTimeout` / `visibilityTimeout` /
-   *   `pollInterval` that is not a number.
+   *   a number, options that are not an object, or an option of the wrong type.
    * @throws {RangeError} code `ERR_OUT_OF_RANGE`: batchSize not an integer from 1 to 1,000,000
    *   (message as the original's: `'Invalid batchSize parameter.  Must be a number > 0'`), or a bad
-   *   option value (`durability` not `'full'`/`'normal'`, a negative or non-finite timeout, a
+   *   option value (`durability` not `'full'`/`'normal'`, a timeout out of its range, a
    *   `maxFileSize` that is not a positive integer).
    */
   constructor(filename: string, batchSize?: number, options?: PersistentQueue.QueueOptions)
@@ -101,7 +100,8 @@ declare class PersistentQueue<T = any> extends EventEmitter {
    * Starts delivering jobs: emits `start`, then `next` for each job in FIFO order, one at a time
    * (the next job only after `done()` of the previous one has committed).
    * @throws {Error} code `ERR_NOT_OPEN`: `'Open queue database before starting queue'` (message as
-   *   node-persistent-queue 1.0.x), when the queue is not open.
+   *   node-persistent-queue 1.0.x), when the queue is not open; `ERR_QUEUE_CLOSED` while
+   *   `close()` runs.
    */
   start(): void
 
@@ -116,10 +116,13 @@ declare class PersistentQueue<T = any> extends EventEmitter {
    * next job. Call it exactly once per `next` event (or call `abort()` instead).
    *
    * Unlike node-persistent-queue 1.0.x (`done(): void`) it returns a promise; ignoring it is
-   * allowed, but a rejection then becomes an unhandled rejection.
-   * @returns a promise that resolves (with nothing) once the ack is committed; it rejects (the
-   *   job stays in hand, so `done()` may be called again) if SQLite fails, e.g. `SQLITE_BUSY`,
-   *   `SQLITE_IOERR`.
+   * safe: the promise is marked handled, so it never becomes an unhandled rejection. If SQLite
+   * fails (e.g. `SQLITE_BUSY` past `busyTimeout`, `SQLITE_IOERR`), the failure is emitted as
+   * `error` (a process warning without a listener) and the ack is retried with backoff, up to
+   * 5 s apart, until it commits or the queue is closed; no other job is delivered meanwhile.
+   * @returns a promise that resolves (with nothing) once the ack is committed; it rejects only
+   *   with `ERR_QUEUE_CLOSED` when the queue was closed first (the job then goes back to the
+   *   queue and is delivered again).
    * @throws {Error} synchronously (not as a rejection): code `ERR_NO_CURRENT_JOB` when no job is
    *   in hand (`done()` twice, or before `next`); `ERR_NOT_OPEN` / `ERR_QUEUE_CLOSED` when the
    *   queue is not open. Nothing is deleted then.
@@ -395,38 +398,40 @@ declare namespace PersistentQueue {
      * - `'normal'`: it survives a process crash, but a power loss may drop the last adds
      *   (`PRAGMA synchronous=NORMAL` in WAL mode).
      *
-     * Acks (`done()`) always commit with `NORMAL`. See https://www.sqlite.org/pragma.html#pragma_synchronous
-     * Any other value, `undefined` included (leave the property out to get the default), makes the
-     * constructor throw a `RangeError` with code `ERR_OUT_OF_RANGE`.
+     * Transactions without adds (acks, claims, deletes) commit with `NORMAL`.
+     * See https://www.sqlite.org/pragma.html#pragma_synchronous. `undefined` gives the default;
+     * another string makes the constructor throw a `RangeError` with code `ERR_OUT_OF_RANGE`, a
+     * non-string a `TypeError` with code `ERR_INVALID_ARG_TYPE`.
      */
     durability?: 'full' | 'normal'
     /**
      * Milliseconds (ms) an operation waits out `SQLITE_BUSY` (another process holding the write
      * lock, https://www.sqlite.org/rescode.html#busy) before it rejects with code `SQLITE_BUSY`.
-     * A finite number >= 0; default `5000`. Otherwise the constructor throws a `RangeError` with
-     * code `ERR_OUT_OF_RANGE` (a `TypeError` with code `ERR_INVALID_ARG_TYPE` if not a number,
-     * `undefined` included: leave the property out to get the default).
+     * From 0 to 2^31-1 (the largest timer delay Node accepts); default `5000` (also for
+     * `undefined`). Otherwise the constructor throws a `RangeError` with code `ERR_OUT_OF_RANGE`
+     * (a `TypeError` with code `ERR_INVALID_ARG_TYPE` if not a number).
      */
     busyTimeout?: number
     /**
      * Lease of a claimed job, in milliseconds (ms); default `30000`. The queue renews the leases of
      * the jobs it holds every third of this; if its process hangs (event loop blocked) for longer,
-     * other consumers of the same file may take the job (at-least-once delivery). A finite number
-     * >= 0, else the constructor throws as for `busyTimeout`.
+     * other consumers of the same file may take the job (at-least-once delivery). From 30 to
+     * 2^31-1, else the constructor throws as for `busyTimeout`.
      */
     visibilityTimeout?: number
     /**
      * Milliseconds (ms) between checks, while the queue is started and empty, for jobs that other
      * processes added (`PRAGMA data_version`, a read that takes no lock:
-     * https://www.sqlite.org/pragma.html#pragma_data_version); default `100`. A finite number
-     * >= 0, else the constructor throws as for `busyTimeout`.
+     * https://www.sqlite.org/pragma.html#pragma_data_version); default `100`. From 1 to 2^31-1,
+     * else the constructor throws as for `busyTimeout`.
      */
     pollInterval?: number
     /**
      * Largest database file size in bytes (`PRAGMA max_page_count`:
      * https://www.sqlite.org/pragma.html#pragma_max_page_count); adds past it reject with code
      * `SQLITE_FULL` and change nothing. Default (or `undefined`): no limit. A positive safe
-     * integer, else the constructor throws a `RangeError` with code `ERR_OUT_OF_RANGE`.
+     * integer, else the constructor throws a `RangeError` with code `ERR_OUT_OF_RANGE` (a
+     * `TypeError` with code `ERR_INVALID_ARG_TYPE` if not a number).
      */
     maxFileSize?: number | undefined
   }

@@ -12,9 +12,11 @@ const { queueError, notOpen, closed, jobToJson, checkId } = require('./lib/error
 
 const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_RENEW, OP_POLL, OP_SHRINK } = native
 
+/** Largest timer delay Node accepts, in ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Free pages given back per transaction when the queue runs empty (4 KiB each). */
 const SHRINK_PAGES = 2048
-const OPS = native
 
 /** Defaults of the third constructor argument. */
 const DEFAULT_OPTIONS = Object.freeze({
@@ -30,12 +32,12 @@ const DEFAULT_OPTIONS = Object.freeze({
  * @property {'full'|'normal'} [durability='full'] `'full'`: a resolved `add()` is fsync'd and
  *   survives power loss (`PRAGMA synchronous=FULL`); `'normal'`: survives a process crash, a power
  *   loss may drop the last adds. Acks always commit with `NORMAL`.
- * @property {number} [busyTimeout=5000] ms an operation waits out `SQLITE_BUSY` (another process
+ * @property {number} [busyTimeout=5000] ms (0 to 2^31-1) an operation waits out `SQLITE_BUSY` (another process
  *   holding the write lock) before it rejects with code `SQLITE_BUSY`.
- * @property {number} [visibilityTimeout=30000] lease of a claimed job in ms. The queue renews the
+ * @property {number} [visibilityTimeout=30000] lease of a claimed job in ms (30 to 2^31-1). The queue renews the
  *   leases of the jobs it holds every third of this; if its process hangs (event loop blocked)
  *   longer, other consumers of the file may take the job (at-least-once delivery).
- * @property {number} [pollInterval=100] ms between checks, while started and empty, for jobs
+ * @property {number} [pollInterval=100] ms (1 to 2^31-1) between checks, while started and empty, for jobs
  *   that other processes added (`PRAGMA data_version`, a read that takes no lock).
  * @property {number} [maxFileSize] largest database size in bytes (`PRAGMA max_page_count`);
  *   adds past it reject with `SQLITE_FULL` and change nothing. Default: no limit.
@@ -74,6 +76,8 @@ class PersistentQueue extends EventEmitter {
   #acking = false
   #claiming = false
   #polling = false
+  /** Rows this object claimed that cannot be parsed; kept claimed so no one re-delivers them. */
+  #heldCorrupt = 0
   /** close() has begun: background work (poll, renew, shrink, claim retries) starts no more. */
   #stopping = false
   #claimRetryDelay = 100
@@ -131,6 +135,8 @@ class PersistentQueue extends EventEmitter {
    *   `ERR_SCHEMA_TOO_NEW`
    */
   open() {
+    // A close() in progress finishes first; then this open() opens again.
+    if (this.#closing) return this.#closing.then(() => this.open(), () => this.open())
     if (this.#opened) return Promise.resolve()
     if (this.#opening) return this.#opening
     this.#opening = this.#doOpen().finally(() => {
@@ -140,7 +146,6 @@ class PersistentQueue extends EventEmitter {
   }
 
   async #doOpen() {
-    if (this.#closing) await this.#closing
     const { durability, visibilityTimeout, maxFileSize } = this.#options
     const handle = new native.NativeQueue(this.#dbPath, { durability, visibilityTimeoutMs: visibilityTimeout, maxFileSize })
     const info = await retryBusy(() => handle.open(), this.#options.busyTimeout)
@@ -150,7 +155,7 @@ class PersistentQueue extends EventEmitter {
       onCount: (count) => {
         this.#length = count
       },
-      ops: OPS,
+      ops: native,
     })
     this.#length = info.count
     this.#empty = !info.ready
@@ -166,12 +171,12 @@ class PersistentQueue extends EventEmitter {
    * to the queue, closes the file and emits `close`. Closing twice, or before `open()`, resolves.
    * @returns {Promise<void>}
    * @throws (rejects) `SQLITE_BUSY` when the claims could not be released within busyTimeout (the
-   *   queue stays open; call close() again, or exit: the next open() recovers the claims)
+   *   queue then stays open and started as before, leases still renewed; call close() again, or
+   *   exit: the next open() recovers the claims)
    */
-  async close() {
+  close() {
     if (this.#closing) return this.#closing
-    if (this.#opening) await this.#opening.catch(() => {})
-    if (!this.#opened) return
+    if (!this.#opened && !this.#opening) return Promise.resolve()
     this.#closing = this.#doClose().finally(() => {
       this.#closing = null
     })
@@ -179,12 +184,24 @@ class PersistentQueue extends EventEmitter {
   }
 
   async #doClose() {
+    if (this.#opening) await this.#opening.catch(() => {})
+    if (!this.#opened) return
+    const wasRunning = this.#run
     this.#run = false
     this.#stopping = true
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
-    await this.#work.idle()
-    await retryBusy(() => this.#native.close(), this.#options.busyTimeout)
+    try {
+      await this.#work.idle()
+      await retryBusy(() => this.#native.close(), this.#options.busyTimeout)
+    } catch (err) {
+      // Still open: undo the stop, so the jobs in hand keep their leases.
+      this.#stopping = false
+      this.#run = wasRunning
+      this.#startTimers()
+      this.#pump()
+      throw err
+    }
     this.#generation++
     this.#opened = false
     this.#wasClosed = true
@@ -195,6 +212,10 @@ class PersistentQueue extends EventEmitter {
     this.#current = null
     this.#acking = false
     this.#claiming = false
+    this.#polling = false
+    this.#heldCorrupt = 0
+    this.#deliveryScheduled = false
+    this.#claimRetryDelay = 100
     this.#stopping = false
     this.emit('close')
   }
@@ -209,10 +230,12 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * Starts delivering jobs: emits `start`, then `next` for each job in FIFO order, one at a time.
-   * @throws {Error} `ERR_NOT_OPEN`: 'Open queue database before starting queue' (as the original)
+   * @throws {Error} `ERR_NOT_OPEN`: 'Open queue database before starting queue' (as the original); `ERR_QUEUE_CLOSED`
+   *   while close() runs
    */
   start() {
     if (!this.#opened) throw queueError(Error, 'ERR_NOT_OPEN', 'Open queue database before starting queue')
+    if (this.#stopping) throw queueError(Error, 'ERR_QUEUE_CLOSED', 'The queue is closing: open() it again after close() resolves')
     this.#run = true
     this.emit('start')
     this.#pump()
@@ -404,10 +427,14 @@ class PersistentQueue extends EventEmitter {
       return Promise.reject(err)
     }
     const generation = this.#generation
-    const removed = this.#opened ? this.#batch.findIndex((t) => t.id === id) : -1
-    if (removed !== -1) this.#batch.splice(removed, 1)
     return this.#enqueue(OP_DELETE, id).then(() => {
-      if (generation === this.#generation) this.emit('delete', { id })
+      if (generation === this.#generation) {
+        // A claim issued before this delete may have put the job in the in-memory batch: drop it
+        // now that the delete has committed (the results of one batch settle in call order).
+        const claimed = this.#batch.findIndex((t) => t.id === id)
+        if (claimed !== -1) this.#batch.splice(claimed, 1)
+        this.emit('delete', { id })
+      }
       return id
     })
   }
@@ -437,7 +464,7 @@ class PersistentQueue extends EventEmitter {
     const { visibilityTimeout, pollInterval } = this.#options
     const renew = setInterval(() => {
       if (generation !== this.#generation || this.#stopping) return
-      if (this.#batch.length === 0 && this.#current === null) return
+      if (this.#batch.length === 0 && this.#current === null && this.#heldCorrupt === 0) return
       this.#work.push(OP_RENEW).catch((err) => this.#reportError(err))
     }, Math.max(1, Math.floor(visibilityTimeout / 3)))
     const poll = setInterval(() => this.#poll(generation), Math.max(1, pollInterval))
@@ -480,6 +507,7 @@ class PersistentQueue extends EventEmitter {
   #deliver(generation) {
     if (generation !== this.#generation) return
     this.#deliveryScheduled = false
+    if (this.#stopping) return
     if (!this.#run || this.#current || this.#acking || this.#batch.length === 0) return
     const task = this.#batch.shift()
     this.#current = task
@@ -501,8 +529,11 @@ class PersistentQueue extends EventEmitter {
         this.#claimRetryDelay = 100
         for (const { id, text } of jobs) {
           const task = parseClaimed(id, text)
-          if (task instanceof Error) this.#reportCorrupt(task)
-          else this.#batch.push(task)
+          if (task instanceof Error) {
+            // Left in place, claimed by this object (its lease renewed) until close().
+            this.#heldCorrupt++
+            this.#reportError(task)
+          } else this.#batch.push(task)
         }
         if (jobs.length > 0) this.#empty = false
         else if (!this.#empty && this.#batch.length === 0) {
@@ -534,19 +565,15 @@ class PersistentQueue extends EventEmitter {
    * Gives the space of an emptied queue back to the file system, a few MiB per transaction so no
    * other writer waits long (the original ran VACUUM on empty), then truncates the WAL.
    */
-  #shrink(generation) {
+  #shrink(generation, before = Infinity) {
     if (generation !== this.#generation || this.#stopping || !this.#empty) return
     this.#work.push(OP_SHRINK, SHRINK_PAGES).then(
       (left) => {
-        if (left > 0) setImmediate(() => this.#shrink(generation))
+        // Go on while pages are left and each step gives some back.
+        if (left > 0 && left < before) setImmediate(() => this.#shrink(generation, left))
       },
       (err) => this.#reportError(err),
     )
-  }
-
-  /** A row that cannot become a job stays claimed (left in place) and is reported with its id. */
-  #reportCorrupt(err) {
-    this.#reportError(err)
   }
 
   /**
@@ -592,15 +619,22 @@ function checkOptions(options) {
   if (merged.durability !== 'full' && merged.durability !== 'normal') {
     throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.durability must be 'full' or 'normal'; got ${String(merged.durability)}`)
   }
-  for (const name of ['busyTimeout', 'visibilityTimeout', 'pollInterval']) {
+  // Timers take at most 2^31-1 ms (Node clamps larger values to 1 ms).
+  const limits = { busyTimeout: [0, MAX_TIMER_MS], visibilityTimeout: [30, MAX_TIMER_MS], pollInterval: [1, MAX_TIMER_MS] }
+  for (const [name, [min, max]] of Object.entries(limits)) {
     const value = merged[name]
     if (typeof value !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `options.${name} must be a number of ms`)
-    if (!(value >= 0) || !Number.isFinite(value)) {
-      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.${name} must be a finite number of ms >= 0`)
+    if (!(value >= min && value <= max)) {
+      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.${name} must be a number of ms from ${min} to ${max}`)
     }
   }
-  if (merged.maxFileSize !== undefined && !(Number.isSafeInteger(merged.maxFileSize) && merged.maxFileSize > 0)) {
-    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.maxFileSize must be a positive integer number of bytes')
+  if (merged.maxFileSize !== undefined) {
+    if (typeof merged.maxFileSize !== 'number') {
+      throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.maxFileSize must be a number of bytes')
+    }
+    if (!(Number.isSafeInteger(merged.maxFileSize) && merged.maxFileSize > 0)) {
+      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.maxFileSize must be a positive integer number of bytes')
+    }
   }
   return merged
 }

@@ -100,11 +100,15 @@ impl Queue {
     ///
     /// Errors: `SQLITE_BUSY` if the claims could not be released (the queue then stays open, so
     /// `close()` can be retried; if the process exits instead, the next `open()` recovers them).
+    /// Any other failure to release them (a read-only or failing disk) still closes: the claims
+    /// come back when their leases expire, or at the next `open()` in this process.
     pub fn close(&self) -> Result<()> {
         let mut slot = self.slot.lock();
         if let Slot::Open(store) = &*slot {
-            store.release_own_claims()?;
-            *slot = Slot::Closed;
+            match store.release_own_claims() {
+                Err(e) if e.is_busy() => return Err(e),
+                Ok(_) | Err(_) => *slot = Slot::Closed,
+            }
         }
         Ok(())
     }

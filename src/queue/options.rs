@@ -15,7 +15,8 @@ pub enum Durability {
 /// Options of one queue object.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Durability of commits that add jobs. Acks, claims and deletes always use `NORMAL`.
+    /// Durability of commits that add jobs. Transactions without adds (acks, claims, deletes)
+    /// use `NORMAL`; one that also adds uses this setting.
     pub durability: Durability,
     /// How long one attempt waits inside SQLite for a lock (`busy_timeout`) before giving the
     /// thread back; the caller retries off the thread pool until its own budget is spent.

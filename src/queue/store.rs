@@ -92,15 +92,12 @@ impl Store {
             conn,
             owner: Owner::register(token),
             durability: options.durability,
-            lease_ms: options.visibility_timeout.as_millis() as i64,
+            lease_ms: i64::try_from(options.visibility_timeout.as_millis())
+                .unwrap_or(i64::MAX)
+                .min(i64::MAX / 4),
             seen_data_version: None,
             sync_full: std::cell::Cell::new(None),
         })
-    }
-
-    /// The owner stamped on this store's claims.
-    pub fn owner(&self) -> &Owner {
-        &self.owner
     }
 
     /// Starts a write transaction that takes the write lock at once, so it never fails later with
@@ -170,7 +167,7 @@ impl Store {
             limit,
             self.lease_ms
         ])?;
-        let mut jobs = Vec::with_capacity(limit as usize);
+        let mut jobs = Vec::with_capacity((limit as usize).min(1024));
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let job = match row.get_ref(1)? {
@@ -292,6 +289,9 @@ impl Store {
                 while rows.next()?.is_some() {}
             } else if self.count()? <= 1000 {
                 self.conn.execute_batch("VACUUM")?;
+            } else {
+                // Too many rows left for a quick VACUUM: the free pages stay for reuse.
+                return Ok(0);
             }
         }
         let left = free(&self.conn)?;
