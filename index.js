@@ -323,7 +323,7 @@ class PersistentQueue extends EventEmitter {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#enqueue(OP_ADD, undefined, text).then((id) => {
+    return this.#enqueue(OP_ADD, undefined, text, (id) => {
       if (this.#empty) {
         this.#empty = false
         this.#pump()
@@ -445,12 +445,15 @@ class PersistentQueue extends EventEmitter {
     return this.#wasClosed ? closed() : notOpen()
   }
 
-  /** Queues an operation, waiting for an `open()` in progress first (as the original allowed). */
-  #enqueue(kind, num, text) {
-    if (!this.#opened && this.#opening) return this.#opening.then(() => this.#enqueue(kind, num, text))
+  /**
+   * Queues an operation, waiting for an `open()` in progress first (as the original allowed).
+   * `then` runs on success when the batch settles (see WorkQueue.push).
+   */
+  #enqueue(kind, num, text, then) {
+    if (!this.#opened && this.#opening) return this.#opening.then(() => this.#enqueue(kind, num, text, then))
     const notReady = this.#notReady()
     if (notReady) return Promise.reject(notReady)
-    return this.#work.push(kind, num, text)
+    return this.#work.push(kind, num, text, then)
   }
 
   /**
