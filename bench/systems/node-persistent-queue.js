@@ -1,0 +1,39 @@
+'use strict'
+// node-persistent-queue 1.0.3 on its own sqlite3 (4.2.0, built from source: it compiles and runs
+// on Node 20, so no override is needed). Durability: rollback journal (DELETE mode),
+// synchronous=FULL (SQLite's defaults), one autocommit transaction per add and per done().
+// batchSize 10 (its default). Its done() returns nothing; the drain ends on its `empty` event.
+const Queue = require('node-persistent-queue')
+
+module.exports = {
+  id: 'npq',
+  label: 'node-persistent-queue 1.0.3',
+  durability: 'rollback journal, synchronous=FULL',
+  scenarios: ['addBurst', 'addSerial', 'drain'],
+
+  async open(file) {
+    const q = new Queue(file, 10)
+    await q.open()
+    return q
+  },
+  close: (q) => q.close(),
+
+  addBurst: (q, jobs) => Promise.all(jobs.map((job) => q.add(job))),
+  async addSerial(q, jobs) {
+    for (const job of jobs) await q.add(job)
+  },
+  fill: (q, jobs) => Promise.all(jobs.map((job) => q.add(job))),
+
+  drain(q, n, onJob) {
+    return new Promise((resolve, reject) => {
+      let got = 0
+      q.on('next', ({ job }) => {
+        onJob(job)
+        got++
+        q.done()
+      })
+      q.on('empty', () => (got < n ? reject(new Error(`empty after ${got} of ${n} jobs`)) : resolve()))
+      q.start()
+    })
+  },
+}
