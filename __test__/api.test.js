@@ -176,9 +176,24 @@ test('abort gives the job back to the head; start delivers it again', async (t) 
   await q.close()
 })
 
-test('setDebug returns the queue for chaining; getSqlite3 is not supported', async () => {
+test('setDebug returns the queue for chaining and logs steps only while on; getSqlite3 is not supported', async (t) => {
+  const lines = []
+  t.mock.method(console, 'log', (line) => lines.push(line))
   const q = new PersistentQueue('')
-  assert.equal(q.setDebug(false), q)
+  assert.equal(q.setDebug(true), q)
+  await q.open()
+  await q.add('x')
+  await drain(q)
+  q.setDebug(false)
+  const logged = lines.length
+  await q.add('y')
+  await drain(q)
+  await q.close()
+  t.mock.restoreAll()
+  assert.ok(logged >= 3, `debug logged ${logged} lines`)
+  assert.ok(lines.every((l) => l.startsWith('[sqlite-persistent-queue] ')))
+  assert.ok(lines.some((l) => l.includes('next 1')) && lines.some((l) => l.includes('done 1')))
+  assert.equal(lines.length, logged, 'nothing is logged after setDebug(false)')
   assert.throws(() => q.getSqlite3(), { code: 'ERR_NOT_SUPPORTED' })
 })
 
