@@ -3,34 +3,16 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
 const PersistentQueue = require('..')
-const { tempDir, drain } = require('./helpers')
+const { tempDir, drain, startChild } = require('./helpers')
 
 const CHILD = path.join(__dirname, 'fixtures', 'crash-child.js')
 
-/** Spawns the child and resolves its stdout lines once `until(lines)` is true; then SIGKILLs it. */
-function runChildUntil(args, until) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const lines = []
-    let buffer = ''
-    let killed = false
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk
-      let nl
-      while ((nl = buffer.indexOf('\n')) !== -1) {
-        lines.push(buffer.slice(0, nl))
-        buffer = buffer.slice(nl + 1)
-      }
-      if (!killed && until(lines)) {
-        killed = true
-        child.kill('SIGKILL')
-      }
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => resolve({ lines, code, signal }))
-  })
+/** Runs the child until `until(lines)` holds, SIGKILLs it, and resolves its lines and exit. */
+async function runChildUntil(args, until) {
+  const child = startChild(CHILD, args, { stdin: 'ignore' })
+  child.killWhen(until)
+  return { lines: child.lines, ...(await child.exited) }
 }
 
 test('SIGKILL inside a next handler loses no job; the job in hand comes back first', async (t) => {

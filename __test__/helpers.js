@@ -1,6 +1,7 @@
 'use strict'
 // Shared test helpers: a fresh temp folder per test, and small waits on events.
 const fs = require('node:fs')
+const { spawn } = require('node:child_process')
 const os = require('node:os')
 const path = require('node:path')
 
@@ -35,4 +36,45 @@ async function drain(q) {
   return seen
 }
 
-module.exports = { tempDir, drain }
+/**
+ * Starts `node script ...args` and reads its stdout line by line.
+ * @param {string} script
+ * @param {string[]} args
+ * @param {{stdin?: 'pipe' | 'ignore'}} [options]
+ * @returns {{child: import('node:child_process').ChildProcess, lines: string[],
+ *   exited: Promise<{code: number | null, signal: string | null}>,
+ *   killWhen: (pred: (lines: string[]) => boolean) => void}}
+ *   `lines` fills as the child prints; `killWhen` SIGKILLs it once `pred(lines)` holds.
+ */
+function startChild(script, args, { stdin = 'pipe' } = {}) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: [stdin, 'pipe', 'inherit'] })
+  const lines = []
+  const watchers = new Set()
+  let buffer = ''
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk
+    let nl
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      lines.push(buffer.slice(0, nl))
+      buffer = buffer.slice(nl + 1)
+    }
+    for (const watch of watchers) watch()
+  })
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('exit', (code, signal) => resolve({ code, signal }))
+  })
+  const killWhen = (pred) => {
+    const check = () => {
+      if (pred(lines)) {
+        watchers.delete(check)
+        child.kill('SIGKILL')
+      }
+    }
+    watchers.add(check)
+    check()
+  }
+  return { child, lines, exited, killWhen }
+}
+
+module.exports = { tempDir, drain, startChild }

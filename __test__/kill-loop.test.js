@@ -4,45 +4,47 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
 const PersistentQueue = require('..')
-const { tempDir, drain } = require('./helpers')
+const { tempDir, drain, startChild } = require('./helpers')
 
 const WORKER = path.join(__dirname, 'fixtures', 'worker.js')
 const KILLS = 20
 
-/** Runs a worker until it printed `lines` lines of kind `kind` (or a fixed time), then SIGKILLs it. */
-function runAndKill(args, kind, lines) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
-    const out = []
-    let buffer = ''
-    let killed = false
-    const kill = () => {
-      if (!killed) {
-        killed = true
-        child.kill('SIGKILL')
-      }
-    }
-    const timer = setTimeout(kill, 3000)
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk
-      let nl
-      while ((nl = buffer.indexOf('\n')) !== -1) {
-        out.push(buffer.slice(0, nl))
-        buffer = buffer.slice(nl + 1)
-      }
-      if (out.filter((l) => l.startsWith(kind)).length >= lines) kill()
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ out, code, signal })
-    })
-  })
+/** Runs a worker until it printed `lines` lines of kind `kind` (or 3 s passed), then SIGKILLs it. */
+async function runAndKill(args, kind, lines) {
+  const child = startChild(WORKER, args)
+  child.killWhen((out) => out.filter((l) => l.startsWith(kind)).length >= lines)
+  const timer = setTimeout(() => child.child.kill('SIGKILL'), 3000)
+  const exit = await child.exited
+  clearTimeout(timer)
+  return { out: child.lines, ...exit }
 }
 
 const random = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1))
+
+/**
+ * Runs `KILLS` workers one after another, each SIGKILLed after a random number (lo to hi) of
+ * `kind` lines; checks each was really killed and had no rejected operation.
+ */
+async function killLoop(argsOf, kind, lo, hi) {
+  const runs = []
+  for (let i = 0; i < KILLS; i++) {
+    const run = await runAndKill(argsOf(i), kind, random(lo, hi))
+    assert.equal(run.signal, 'SIGKILL')
+    assert.deepEqual(run.out.filter((l) => l.startsWith('FAILED')), [])
+    runs.push(run)
+  }
+  return runs
+}
+
+/** Drains what is left in the file; returns the ids in delivery order. */
+async function drainRest(file, batchSize) {
+  const q = new PersistentQueue(file, batchSize)
+  await q.open()
+  const ids = (await drain(q)).map((s) => s.id)
+  await q.close()
+  return ids
+}
 const ids = (out, kind) => out.filter((l) => l.startsWith(kind)).map((l) => Number(l.split(' ')[1]))
 
 /** Checks deliveries across killed runs plus a final drain. */
@@ -74,17 +76,9 @@ function checkDeliveries(runs, finalIds, allIds) {
 
 test(`add-only: ${KILLS} SIGKILLs lose no resolved add`, async (t) => {
   const { file } = tempDir(t)
-  const reported = []
-  for (let i = 0; i < KILLS; i++) {
-    const run = await runAndKill([file(), 'add', '1000000', `K${i}`], 'ADDED', random(1, 300))
-    assert.equal(run.signal, 'SIGKILL')
-    assert.deepEqual(run.out.filter((l) => l.startsWith('FAILED')), [])
-    reported.push(...ids(run.out, 'ADDED'))
-  }
-  const q = new PersistentQueue(file(), 500)
-  await q.open()
-  const stored = (await drain(q)).map((s) => s.id)
-  await q.close()
+  const runs = await killLoop((i) => [file(), 'add', '1000000', `K${i}`], 'ADDED', 1, 300)
+  const reported = runs.flatMap((r) => ids(r.out, 'ADDED'))
+  const stored = await drainRest(file(), 500)
   const storedSet = new Set(stored)
   for (const id of reported) assert.ok(storedSet.has(id), `resolved add ${id} was lost`)
   assert.equal(storedSet.size, stored.length, 'no id twice')
@@ -98,34 +92,16 @@ test(`consume-only: ${KILLS} SIGKILLs lose no job and repeat only the job in han
   await q.open()
   const all = await Promise.all(Array.from({ length: 3000 }, (_, i) => q.add({ tag: 'C', seq: i })))
   await q.close()
-  const runs = []
-  for (let i = 0; i < KILLS; i++) {
-    const run = await runAndKill([file(), 'consume'], 'GOT', random(1, 100))
-    assert.equal(run.signal, 'SIGKILL')
-    assert.deepEqual(run.out.filter((l) => l.startsWith('FAILED')), [])
-    runs.push(run)
-  }
-  const after = new PersistentQueue(file(), 50)
-  await after.open()
-  const rest = (await drain(after)).map((s) => s.id)
-  await after.close()
+  const runs = await killLoop(() => [file(), 'consume'], 'GOT', 1, 100)
+  const rest = await drainRest(file(), 50)
   const repeated = checkDeliveries(runs, rest, new Set(all))
   assert.ok(repeated <= KILLS)
 })
 
 test(`mixed add and consume: ${KILLS} SIGKILLs lose no job and repeat only the job in hand`, async (t) => {
   const { file } = tempDir(t)
-  const runs = []
-  for (let i = 0; i < KILLS; i++) {
-    const run = await runAndKill([file(), 'mixed', '1000000', `M${i}`], 'ADDED', random(50, 400))
-    assert.equal(run.signal, 'SIGKILL')
-    assert.deepEqual(run.out.filter((l) => l.startsWith('FAILED')), [])
-    runs.push(run)
-  }
-  const after = new PersistentQueue(file(), 50)
-  await after.open()
-  const rest = (await drain(after)).map((s) => s.id)
-  await after.close()
+  const runs = await killLoop((i) => [file(), 'mixed', '1000000', `M${i}`], 'ADDED', 50, 400)
+  const rest = await drainRest(file(), 50)
   const reported = runs.flatMap((r) => ids(r.out, 'ADDED'))
   const everything = new Set([...reported, ...rest, ...runs.flatMap((r) => ids(r.out, 'GOT'))])
   // Every resolved add was delivered in some run or by the final drain.

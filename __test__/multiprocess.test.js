@@ -7,7 +7,7 @@ const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
 const PersistentQueue = require('..')
-const { tempDir, drain } = require('./helpers')
+const { tempDir, drain, startChild } = require('./helpers')
 
 const WORKER = path.join(__dirname, 'fixtures', 'worker.js')
 const BINDING = JSON.stringify(path.join(__dirname, '..', 'binding'))
@@ -33,35 +33,7 @@ async function holdWriteLock(file, ms) {
   return { probes, exited }
 }
 
-/** Starts a worker; `lines` fills as it prints; `exited` resolves {code, signal}. */
-function startWorker(args) {
-  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const lines = []
-  let buffer = ''
-  const listeners = new Set()
-  child.stdout.on('data', (chunk) => {
-    buffer += chunk
-    let nl
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      lines.push(buffer.slice(0, nl))
-      buffer = buffer.slice(nl + 1)
-    }
-    for (const l of listeners) l()
-  })
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
-  const waitFor = (pred) =>
-    new Promise((resolve) => {
-      const check = () => {
-        if (pred(lines)) {
-          listeners.delete(check)
-          resolve()
-        }
-      }
-      listeners.add(check)
-      check()
-    })
-  return { child, lines, exited, waitFor }
-}
+const startWorker = (args) => startChild(WORKER, args)
 
 test('2 producers and 2 consumers on one file: 20,000 jobs, each delivered exactly once', async (t) => {
   const { file } = tempDir(t)
