@@ -3,6 +3,7 @@
 // on Node 20, so no override is needed). Durability: rollback journal (DELETE mode),
 // synchronous=FULL (SQLite's defaults), one autocommit transaction per add and per done().
 // batchSize 10 (its default). Its done() returns nothing; the drain ends on its `empty` event.
+const compat = require('./compat')
 const Queue = require('node-persistent-queue')
 
 module.exports = {
@@ -16,24 +17,5 @@ module.exports = {
     await q.open()
     return q
   },
-  close: (q) => q.close(),
-
-  addBurst: (q, jobs) => Promise.all(jobs.map((job) => q.add(job))),
-  async addSerial(q, jobs) {
-    for (const job of jobs) await q.add(job)
-  },
-  fill: (q, jobs) => Promise.all(jobs.map((job) => q.add(job))),
-
-  drain(q, n, onJob) {
-    return new Promise((resolve, reject) => {
-      let got = 0
-      q.on('next', ({ job }) => {
-        onJob(job)
-        got++
-        q.done()
-      })
-      q.on('empty', () => (got < n ? reject(new Error(`empty after ${got} of ${n} jobs`)) : resolve()))
-      q.start()
-    })
-  },
+  ...compat,
 }

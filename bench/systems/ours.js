@@ -3,6 +3,7 @@
 // compatible API. Durability: WAL; commits that add jobs use synchronous=FULL ('full', the
 // default) or NORMAL ('normal'); acks and claims always NORMAL. batchSize 10 (the default of both
 // this queue and node-persistent-queue), or BENCH_BATCH.
+const compat = require('./compat')
 const Queue = require('../..')
 
 const BATCH = Number(process.env.BENCH_BATCH) || 10
@@ -19,29 +20,5 @@ module.exports = (durability) => ({
     await q.open()
     return q
   },
-  close: (q) => q.close(),
-
-  addBurst: (q, jobs) => Promise.all(jobs.map((job) => q.add(job))),
-  async addSerial(q, jobs) {
-    for (const job of jobs) await q.add(job)
-  },
-  fill: (q, jobs) => Promise.all(jobs.map((job) => q.add(job))),
-
-  drain(q, n, onJob) {
-    return new Promise((resolve, reject) => {
-      let got = 0
-      let lastAck = null
-      q.on('error', reject)
-      q.on('next', ({ job }) => {
-        onJob(job)
-        got++
-        lastAck = q.done()
-      })
-      q.on('empty', () => {
-        if (got < n) return reject(new Error(`empty after ${got} of ${n} jobs`))
-        lastAck.then(resolve, reject)
-      })
-      q.start()
-    })
-  },
+  ...compat,
 })
