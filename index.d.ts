@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Type declarations of `sqlite-persistent-queue`: a durable FIFO job queue in one SQLite file, a
  * drop-in replacement for `node-persistent-queue` 1.0.x (same constructor, methods and events)
@@ -471,6 +472,8 @@ declare namespace PersistentQueue {
    * - `ERR_CORRUPT_JOB`: a stored job that is not UTF-8 JSON (`error` event, with `jobId`).
    * - `ERR_SCHEMA_TOO_NEW`: the file was written by a newer version of this package.
    * - `ERR_INVALID_ARG`, `ERR_INTERNAL`: bugs of this package; please report them.
+   * - `ERR_ADDON_NOT_BUILT`: thrown by `require()` when the native addon was never built; run
+   *   `npm rebuild sqlite-persistent-queue` (needs Rust).
    * - `SQLITE_BUSY` / `SQLITE_LOCKED`: locked for longer than `busyTimeout` ms; retry later.
    * - `SQLITE_NOTADB`: the file is not an SQLite database. `SQLITE_CANTOPEN`: missing folder or
    *   no access. `SQLITE_READONLY`, `SQLITE_PERM`: no write access. `SQLITE_FULL`: disk full.
@@ -493,6 +496,7 @@ declare namespace PersistentQueue {
     | 'ERR_SCHEMA_TOO_NEW'
     | 'ERR_INVALID_ARG'
     | 'ERR_INTERNAL'
+    | 'ERR_ADDON_NOT_BUILT'
     | 'SQLITE_BUSY'
     | 'SQLITE_LOCKED'
     | 'SQLITE_NOTADB'

@@ -6,9 +6,10 @@
  * @module sqlite-persistent-queue
  */
 const { EventEmitter } = require('node:events')
-const native = require('./binding')
 const { WorkQueue } = require('./lib/work-queue')
 const { queueError, notOpen, closed, jobToJson, checkId } = require('./lib/errors')
+
+const native = loadBinding()
 
 const { OP_ADD, OP_CLAIM, OP_ACK, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_RENEW, OP_POLL, OP_SHRINK } = native
 
@@ -230,11 +231,15 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * Starts delivering jobs: emits `start`, then `next` for each job in FIFO order, one at a time.
-   * @throws {Error} `ERR_NOT_OPEN`: 'Open queue database before starting queue' (as the original); `ERR_QUEUE_CLOSED`
+   * @throws {Error} 'Open queue database before starting queue' (message as the original), with
+   *   code `ERR_NOT_OPEN` before open(), `ERR_QUEUE_CLOSED` after close(); `ERR_QUEUE_CLOSED`
    *   while close() runs
    */
   start() {
-    if (!this.#opened) throw queueError(Error, 'ERR_NOT_OPEN', 'Open queue database before starting queue')
+    if (!this.#opened) {
+      const code = this.#wasClosed ? 'ERR_QUEUE_CLOSED' : 'ERR_NOT_OPEN'
+      throw queueError(Error, code, 'Open queue database before starting queue')
+    }
     if (this.#stopping) throw queueError(Error, 'ERR_QUEUE_CLOSED', 'The queue is closing: open() it again after close() resolves')
     this.#run = true
     this.emit('start')
@@ -655,6 +660,25 @@ async function retryBusy(attempt, budgetMs) {
       await new Promise((resolve) => setTimeout(resolve, delay))
       delay = Math.min(delay * 2, 100)
     }
+  }
+}
+
+/**
+ * Loads the native addon, with advice that fits this package when it is missing (the generated
+ * loader's own message talks about optional dependencies, which this package does not use).
+ * @throws {Error} `ERR_ADDON_NOT_BUILT` when the addon was never built (install scripts skipped)
+ */
+function loadBinding() {
+  try {
+    return require('./binding')
+  } catch (err) {
+    throw queueError(
+      Error,
+      'ERR_ADDON_NOT_BUILT',
+      'sqlite-persistent-queue: the native addon is not built (its install script did not run, or failed). ' +
+        'Run `npm rebuild sqlite-persistent-queue`; building needs Rust (https://rustup.rs) and a C compiler.',
+      { cause: err },
+    )
   }
 }
 

@@ -173,3 +173,26 @@ test('timer options past 2^31-1 ms, or too small a lease, are refused', () => {
   assert.throws(() => new PersistentQueue('x', 1, { maxFileSize: '1000' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
   assert.equal(new PersistentQueue('x', 1, { durability: undefined, busyTimeout: undefined }).batchSize, 1)
 })
+
+test('start() after close() throws the original message with code ERR_QUEUE_CLOSED', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.close()
+  assert.throws(() => q.start(), { code: 'ERR_QUEUE_CLOSED', message: 'Open queue database before starting queue' })
+})
+
+test('require() without a built addon throws ERR_ADDON_NOT_BUILT with advice', (t) => {
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const { spawnSync } = require('node:child_process')
+  const { dir } = tempDir(t)
+  // A copy of the package without any .node file: what a skipped install script leaves.
+  for (const f of ['index.js', 'binding.js', 'package.json']) fs.copyFileSync(path.join(__dirname, '..', f), path.join(dir, f))
+  fs.cpSync(path.join(__dirname, '..', 'lib'), path.join(dir, 'lib'), { recursive: true })
+  const r = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(dir)}) } catch (e) { console.log(e.code + ' ' + e.message) }`], {
+    encoding: 'utf8',
+    env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' },
+  })
+  assert.match(r.stdout, /^ERR_ADDON_NOT_BUILT .*npm rebuild sqlite-persistent-queue/)
+})

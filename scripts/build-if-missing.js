@@ -56,10 +56,21 @@ function platformFileName() {
   return `sqlite-persistent-queue.${suffix}.node`
 }
 
+/**
+ * A consumer's install: build in a temporary target folder and keep only the addon, so that
+ * node_modules does not keep Cargo's ~140 MB of build files.
+ */
 function buildWithCargo() {
-  run('cargo', ['build', '--release', '--lib'])
-  const lib = { linux: 'libsqlite_persistent_queue.so', darwin: 'libsqlite_persistent_queue.dylib', win32: 'sqlite_persistent_queue.dll' }[process.platform]
-  fs.copyFileSync(path.join(root, 'target', 'release', lib), path.join(root, platformFileName()))
+  const os = require('node:os')
+  const targetDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-persistent-queue-build-'))
+  console.error('sqlite-persistent-queue: building the native addon from source (about a minute)…')
+  try {
+    run('cargo', ['build', '--release', '--lib', '--target-dir', targetDir])
+    const lib = { linux: 'libsqlite_persistent_queue.so', darwin: 'libsqlite_persistent_queue.dylib', win32: 'sqlite_persistent_queue.dll' }[process.platform]
+    fs.copyFileSync(path.join(targetDir, 'release', lib), path.join(root, platformFileName()))
+  } finally {
+    fs.rmSync(targetDir, { recursive: true, force: true })
+  }
 }
 
 function main() {
