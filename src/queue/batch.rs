@@ -113,6 +113,8 @@ fn shrink_after_commit(store: &mut Store, ops: &[Op], outcome: &mut BatchOutcome
         if let Op::Shrink(pages) = op {
             *result = match store.shrink(*pages) {
                 Ok(left) => OpResult::Count(left),
+                // Best effort: another process is writing; the next `empty` tries again.
+                Err(e) if e.is_busy() => OpResult::Count(0),
                 Err(e) => OpResult::Failed(e),
             };
         }
