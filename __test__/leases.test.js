@@ -12,7 +12,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 test('a held job keeps its lease by renewal: another consumer never gets it', async (t) => {
   const { file } = tempDir(t)
-  const opts = { visibilityTimeout: 150, pollInterval: 20 }
+  const opts = { visibilityTimeout: 600, pollInterval: 20 }
   const a = new PersistentQueue(file(), 1, opts)
   const b = new PersistentQueue(file(), 1, opts)
   await a.open()
@@ -34,7 +34,7 @@ test('a held job keeps its lease by renewal: another consumer never gets it', as
     b.done()
   })
   b.start()
-  await sleep(900) // six leases long: without renewal b would take 'slow'
+  await sleep(2000) // over three leases long: without renewal b would take 'slow'
   assert.deepEqual(got.b, ['other'])
   await a.done()
   assert.equal(await b.has(1), false)
@@ -44,7 +44,7 @@ test('a held job keeps its lease by renewal: another consumer never gets it', as
 
 test('a process that hangs loses its job to another consumer after visibilityTimeout', async (t) => {
   const { file } = tempDir(t)
-  const q = new PersistentQueue(file(), 1, { visibilityTimeout: 300, pollInterval: 20 })
+  const q = new PersistentQueue(file(), 1, { visibilityTimeout: 1000, pollInterval: 20 })
   await q.open()
   await q.add('stuck')
   // The child takes the job and then blocks its event loop (a hang): it cannot renew.
@@ -53,8 +53,8 @@ test('a process that hangs loses its job to another consumer after visibilityTim
     [
       '-e',
       `const Q = require(${JSON.stringify(path.join(__dirname, '..'))});
-       const q = new Q(process.argv[1], 1, { visibilityTimeout: 300 });
-       q.open().then(() => { q.on('next', () => { console.log('TOOK'); const end = Date.now() + 4000; while (Date.now() < end); }); q.start(); });`,
+       const q = new Q(process.argv[1], 1, { visibilityTimeout: 1000 });
+       q.open().then(() => { q.on('next', () => { console.log('TOOK'); const end = Date.now() + 6000; while (Date.now() < end); }); q.start(); });`,
       file(),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -74,6 +74,6 @@ test('a process that hangs loses its job to another consumer after visibilityTim
   await delivered
   assert.equal(seen.length, 1)
   assert.deepEqual(seen[0].slice(0, 2), [1, 'stuck'])
-  assert.ok(seen[0][2] >= 200, `taken over after ${seen[0][2]} ms, before the lease expired`)
+  assert.ok(seen[0][2] >= 600, `taken over after ${seen[0][2]} ms, before the lease expired`)
   await q.close()
 })

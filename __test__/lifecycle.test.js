@@ -88,7 +88,7 @@ test('start() while close() runs throws ERR_QUEUE_CLOSED and the queue closes st
 
 test('a close() that fails with SQLITE_BUSY leaves the queue open, started, renewing its leases', async (t) => {
   const { file } = tempDir(t)
-  const q1 = new PersistentQueue(file(), 1, { visibilityTimeout: 300, busyTimeout: 100 })
+  const q1 = new PersistentQueue(file(), 1, { visibilityTimeout: 900, busyTimeout: 100 })
   await q1.open()
   q1.on('error', () => {}) // renewals fail while the lock is held: reported, not fatal
   await q1.add('held')
@@ -101,8 +101,8 @@ test('a close() that fails with SQLITE_BUSY leaves the queue open, started, rene
   assert.equal(q1.isOpen(), true)
   assert.equal(q1.isStarted(), true)
   await lock
-  await sleep(700) // longer than the lease: only renewal keeps the job
-  const q2 = new PersistentQueue(file(), 1, { visibilityTimeout: 300, pollInterval: 20 })
+  await sleep(1200) // longer than the lease: only renewal keeps the job
+  const q2 = new PersistentQueue(file(), 1, { visibilityTimeout: 900, pollInterval: 20 })
   await q2.open()
   const stolen = []
   q2.on('next', (task) => stolen.push(task.job))
@@ -116,7 +116,7 @@ test('a close() that fails with SQLITE_BUSY leaves the queue open, started, rene
 
 test('a corrupt row stays claimed by its holder and is reported once', async (t) => {
   const { file } = tempDir(t)
-  const q = new PersistentQueue(file(), 10, { visibilityTimeout: 150, pollInterval: 20 })
+  const q = new PersistentQueue(file(), 10, { visibilityTimeout: 300, pollInterval: 20 })
   await q.open()
   await q.close()
   await execScript(file(), 'INSERT INTO queue (job) VALUES (NULL); UPDATE queue_count SET counter = counter + 1;')
@@ -126,7 +126,7 @@ test('a corrupt row stays claimed by its holder and is reported once', async (t)
   q.on('error', () => errors++)
   q.on('empty', () => empties++)
   q.start()
-  await sleep(800) // five leases long
+  await sleep(1500) // five leases long
   assert.equal(errors, 1)
   assert.equal(empties, 1)
   await q.close()

@@ -16,7 +16,7 @@ async function fillAndDrain(file) {
   const full = onDisk(file)
   const seen = await drain(q)
   // Shrinking runs in steps after `empty`; wait for the operations it queued.
-  for (let i = 0; i < 50 && onDisk(file) > 64 * 1024; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  for (let i = 0; i < 100 && onDisk(file) > 64 * 1024; i++) await new Promise((resolve) => setTimeout(resolve, 50))
   const after = onDisk(file)
   await q.close()
   return { full, after, seen: seen.length }
