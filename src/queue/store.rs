@@ -1,6 +1,8 @@
 //! All SQL of the queue lives here: one writer connection, its pragmas, and one small function per
-//! statement. Callers group these calls into transactions (see `batch.rs`); nothing here begins or
-//! commits on its own except [`Store::open`] and [`Store::release_own_claims`].
+//! statement. Callers group these calls into transactions (see `batch.rs`); the only functions
+//! here that begin and commit on their own are the ones outside a batch: [`Store::open`] (through
+//! the migrations), [`Store::recover_dead_claims`], [`Store::release_own_claims`],
+//! [`Store::shrink`] and [`run_script`].
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -56,12 +58,12 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(options.attempt_timeout)?;
-        // WAL: readers never block the writer and commits append instead of rewriting pages
-        // (https://www.sqlite.org/wal.html). An in-memory database answers "memory"; that is fine.
         // A new file gets incremental auto-vacuum, so an emptied queue can give its space back
         // in small steps; it only takes effect before the first table exists, and must come
         // before WAL mode writes the header (https://www.sqlite.org/pragma.html#pragma_auto_vacuum).
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")?;
+        // WAL: readers never block the writer and commits append instead of rewriting pages
+        // (https://www.sqlite.org/wal.html). An in-memory database answers "memory"; that is fine.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch("PRAGMA synchronous = FULL")?;
         // Truncate the WAL back to 8 MiB after checkpoints instead of keeping its high-water mark.
