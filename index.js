@@ -6,7 +6,7 @@
  * @module sqlite-persistent-queue
  */
 const { EventEmitter } = require('node:events')
-const { WorkQueue } = require('./lib/work-queue')
+const { WorkQueue, retryBusy } = require('./lib/work-queue')
 const { queueError, notOpen, closed, jobToJson, checkId } = require('./lib/errors')
 
 const native = loadBinding()
@@ -384,12 +384,8 @@ class PersistentQueue extends EventEmitter {
    * @returns {Promise<boolean>} whether a job with this id is still in the queue (waiting or in hand)
    * @throws (rejects) `ERR_INVALID_ARG_TYPE` when id is not an integer; `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
    */
-  has(id) {
-    try {
-      checkId(id)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async has(id) {
+    checkId(id)
     return this.#enqueue(OP_HAS, id)
   }
 
@@ -399,14 +395,8 @@ class PersistentQueue extends EventEmitter {
    *   execution order
    * @throws (rejects) `ERR_INVALID_JOB`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
    */
-  getJobIds(job) {
-    let text
-    try {
-      text = jobToJson(job)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    return this.#enqueue(OP_FIND_IDS, undefined, text)
+  async getJobIds(job) {
+    return this.#enqueue(OP_FIND_IDS, undefined, jobToJson(job))
   }
 
   /**
@@ -425,12 +415,8 @@ class PersistentQueue extends EventEmitter {
    * @throws (rejects) `ERR_JOB_NOT_FOUND` when no job has this id (the length is unchanged);
    *   `ERR_INVALID_ARG_TYPE`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `SQLITE_BUSY`
    */
-  delete(id) {
-    try {
-      checkId(id)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async delete(id) {
+    checkId(id)
     const generation = this.#generation
     return this.#enqueue(OP_DELETE, id).then(() => {
       if (generation === this.#generation) {
@@ -645,22 +631,6 @@ function checkOptions(options) {
     }
   }
   return merged
-}
-
-/** Calls `attempt` until it does not reject with SQLITE_BUSY/SQLITE_LOCKED or `budgetMs` is spent. */
-async function retryBusy(attempt, budgetMs) {
-  const deadline = Date.now() + budgetMs
-  let delay = 2
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (err) {
-      const busy = err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')
-      if (!busy || Date.now() >= deadline) throw err
-      await new Promise((resolve) => setTimeout(resolve, delay))
-      delay = Math.min(delay * 2, 100)
-    }
-  }
 }
 
 /**

@@ -225,4 +225,26 @@ class WorkQueue {
   }
 }
 
-module.exports = { WorkQueue }
+/**
+ * Calls `attempt` until it does not reject with `SQLITE_BUSY`/`SQLITE_LOCKED` or `budgetMs` ms
+ * are spent, waiting between tries with the work queue's backoff. For the calls that run outside
+ * the work queue (open and close of the native queue).
+ * @template T
+ * @param {() => Promise<T>} attempt
+ * @param {number} budgetMs
+ * @returns {Promise<T>}
+ */
+async function retryBusy(attempt, budgetMs) {
+  const deadline = Date.now() + budgetMs
+  for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    try {
+      return await attempt()
+    } catch (err) {
+      const busy = err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')
+      if (!busy || Date.now() >= deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+module.exports = { WorkQueue, retryBusy }
