@@ -33,9 +33,16 @@ test('the demo killed with SIGKILL mid-run resumes and hashes every file exactly
   const results = path.join(state, 'results.tsv')
 
   const child = spawn(process.execPath, [DEMO, folder, '--state', state], { stdio: 'ignore' })
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  let ended = false
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      ended = true
+      resolve({ code, signal })
+    }),
+  )
   let killedAt = -1
-  while (killedAt < 0) {
+  // Stop waiting if the demo ends on its own (a crash would otherwise hang this test).
+  while (killedAt < 0 && !ended) {
     await new Promise((resolve) => setTimeout(resolve, 5))
     const n = lineCount(results)
     if (n >= 100) {
