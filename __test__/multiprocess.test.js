@@ -45,7 +45,10 @@ test('2 producers and 2 consumers on one file: 20,000 jobs, each delivered exact
   const producers = [startWorker([file(), 'add', String(perProducer), 'A']), startWorker([file(), 'add', String(perProducer), 'B'])]
   const got = () => consumers.reduce((sum, c) => sum + c.lines.filter((l) => l.startsWith('ACKED')).length, 0)
   for (const p of producers) assert.deepEqual(await p.exited, { code: 0, signal: null })
-  while (got() < 2 * perProducer) await new Promise((resolve) => setTimeout(resolve, 20))
+  let consumerExited = false
+  for (const c of consumers) c.exited.then(() => (consumerExited = true))
+  // Stop waiting if a consumer dies: the exit assertions below then fail instead of hanging.
+  while (got() < 2 * perProducer && !consumerExited) await new Promise((resolve) => setTimeout(resolve, 20))
   for (const c of consumers) c.child.stdin.end()
   for (const c of consumers) assert.deepEqual(await c.exited, { code: 0, signal: null })
 
