@@ -18,11 +18,12 @@ export declare class NativeQueue {
    * Creates the object; touches no file until `open()`. `path` is the queue file (`""` or
    * `":memory:"` for an in-memory queue).
    */
-  constructor(path: string, options?: NativeOptions | undefined | null)
+  constructor(path: string, options: NativeOptions)
   /**
    * Opens the file (creating and migrating it) and returns to the queue the jobs claimed by
-   * owners that are gone. Resolves `{ count, recovered }`. Rejects with `SQLITE_CANTOPEN`,
-   * `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or `ERR_SCHEMA_TOO_NEW`.
+   * owners that are gone. Resolves `{ count, recovered, ready }`. Rejects with
+   * `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or
+   * `ERR_SCHEMA_TOO_NEW`.
    */
   open(): Promise<OpenOutput>
   /**
@@ -33,7 +34,7 @@ export declare class NativeQueue {
   execute(kinds: Array<number>, nums: Array<number>, texts: Array<string>): Promise<BatchOutput>
   /**
    * Returns this object's claimed jobs to the queue and closes the file. Closing twice, or
-   * before `open()`, resolves and does nothing.
+   * before `open()`, resolves and does nothing. Rejects with `SQLITE_BUSY` (still open then).
    */
   close(): Promise<void>
 }
@@ -44,78 +45,63 @@ export interface BatchOutput {
   nums: Array<number>
   /** Text tape (see the module docs). */
   texts: Array<string>
+  /** Rows in the queue after each completed operation (-1: unknown). */
+  counts: Array<number>
   /** How many operations completed; the rest were not run because SQLite stayed busy. */
   completed: number
   /** Error code when the batch stopped early (`SQLITE_BUSY` or `SQLITE_LOCKED`), else absent. */
   busyCode?: string
   /** Error message matching `busy_code`. */
   busyMessage?: string
-  /** Rows in the queue after the batch, or -1 if unknown. */
-  count: number
 }
 
-/**
- * Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
- * queue object, and keeps the write lock `holdMs` ms (default 0) longer before committing. A
- * maintenance and test helper (not exported by `index.js`): tests use it to write files in the
- * original library's schema, to plant damaged rows and to play a slow writer. It occupies one
- * thread-pool thread for the whole time. Rejects with the SQLite error's code (`SQLITE_NOTADB`,
- * `SQLITE_BUSY`, …); nothing is written then.
- */
-export declare function execScript(path: string, sql: string, holdMs?: number | undefined | null): Promise<void>
-
-/** Options of `new NativeQueue(path, options)`. */
+/** Options of `new NativeQueue(path, options)`, checked by `lib/options.js`. */
 export interface NativeOptions {
   /**
-   * `'full'` (default: adds are fsync'd, survive power loss) or `'normal'` (adds survive a
-   * process crash). Any other value throws a `TypeError`.
+   * `'full'` (adds are fsync'd, survive power loss) or anything else for `'normal'` (adds
+   * survive a process crash).
    */
-  durability?: string
-  /** Milliseconds one attempt waits inside SQLite for a lock before it reports busy (default 50). */
-  attemptTimeoutMs?: number
+  durability: string
   /**
-   * Lease of a claim in ms (visibility timeout, default 30000): a job held longer without
-   * renewal may be claimed by another consumer.
+   * Lease of a claim in ms (visibility timeout): a job held longer without renewal may be
+   * claimed by another consumer.
    */
-  visibilityTimeoutMs?: number
+  visibilityTimeoutMs: number
   /**
-   * Largest database file size in bytes (`PRAGMA max_page_count`); adds past it reject with
-   * `SQLITE_FULL`. Default: no limit but SQLite's own.
+   * Largest database file size in bytes (`PRAGMA max_page_count`), or absent for no limit but
+   * SQLite's own.
    */
   maxFileSize?: number
 }
 
-/** `ack(id)` */
+/** `ack(id)`: delete a job this object claimed. */
 export declare const OP_ACK: number
 
-/** `add(text)` */
+/** `add(text)`: enqueue a job. */
 export declare const OP_ADD: number
 
-/** `claim(n)` */
+/** `claim(n)`: claim up to n jobs. */
 export declare const OP_CLAIM: number
 
-/** `count()` */
-export declare const OP_COUNT: number
-
-/** `delete(id)` */
+/** `delete(id)`: delete a job whatever its state. */
 export declare const OP_DELETE: number
 
-/** `findIds(text)` */
+/** `findIds(text)`: ids of jobs with exactly this JSON text. */
 export declare const OP_FIND_IDS: number
 
-/** `has(id)` */
+/** `has(id)`: does the job exist? */
 export declare const OP_HAS: number
 
 /** `poll()`: could a claim find something new? */
 export declare const OP_POLL: number
 
-/** `release(id)` */
+/** `release(id)`: give a job this object claimed back to the queue. */
 export declare const OP_RELEASE: number
 
-/** `renew()`: extend the leases this owner holds */
+/** `renew()`: extend the leases this object holds. */
 export declare const OP_RENEW: number
 
-/** `shrink(pages)`: give free pages back, truncate the WAL */
+/** `shrink(pages)`: give free pages back, truncate the WAL. */
 export declare const OP_SHRINK: number
 
 /** What `open()` resolves to. */
@@ -127,9 +113,3 @@ export interface OpenOutput {
   /** Whether a job is waiting to be claimed now. */
   ready: boolean
 }
-
-/**
- * Resolves `undefined` after a round trip through the libuv thread pool that does nothing: the
- * floor under every queue operation, measured by `bench/` (one `AsyncTask` crossing, no SQLite).
- */
-export declare function probeNoop(): Promise<void>

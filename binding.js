@@ -836,11 +836,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeQueue = nativeBinding.NativeQueue
-module.exports.execScript = nativeBinding.execScript
 module.exports.OP_ACK = nativeBinding.OP_ACK
 module.exports.OP_ADD = nativeBinding.OP_ADD
 module.exports.OP_CLAIM = nativeBinding.OP_CLAIM
-module.exports.OP_COUNT = nativeBinding.OP_COUNT
 module.exports.OP_DELETE = nativeBinding.OP_DELETE
 module.exports.OP_FIND_IDS = nativeBinding.OP_FIND_IDS
 module.exports.OP_HAS = nativeBinding.OP_HAS
@@ -848,4 +846,3 @@ module.exports.OP_POLL = nativeBinding.OP_POLL
 module.exports.OP_RELEASE = nativeBinding.OP_RELEASE
 module.exports.OP_RENEW = nativeBinding.OP_RENEW
 module.exports.OP_SHRINK = nativeBinding.OP_SHRINK
-module.exports.probeNoop = nativeBinding.probeNoop

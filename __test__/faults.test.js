@@ -6,7 +6,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const PersistentQueue = require('..')
-const { execScript } = require('../binding')
+const { execScript } = require('./helpers')
 const { tempDir, drain } = require('./helpers')
 
 test('a file that is not SQLite: open rejects SQLITE_NOTADB and the file is unchanged', async (t) => {

@@ -6,6 +6,20 @@ const os = require('node:os')
 const path = require('node:path')
 
 /**
+ * The addon's test helpers, present only in the build `npm test` makes (cargo feature `testing`,
+ * loaded through NAPI_RS_NATIVE_LIBRARY_PATH): `execScript(path, sql, holdMs)` runs raw SQL in one
+ * transaction with its own connection (and holds the write lock holdMs longer).
+ * @type {(path: string, sql: string, holdMs?: number) => Promise<void>}
+ */
+const execScript = (...args) => {
+  const binding = require('../binding')
+  if (typeof binding.execScript !== 'function') {
+    throw new Error('execScript is missing: run the tests with `npm test`, which builds the addon with the cargo feature "testing"')
+  }
+  return binding.execScript(...args)
+}
+
+/**
  * A fresh temp folder for one test, removed when the test ends.
  * @param {import('node:test').TestContext} t
  * @returns {{dir: string, file: (name?: string) => string}}
@@ -77,4 +91,4 @@ function startChild(script, args, { stdin = 'pipe' } = {}) {
   return { child, lines, exited, killWhen }
 }
 
-module.exports = { tempDir, drain, startChild }
+module.exports = { tempDir, drain, startChild, execScript }

@@ -4,7 +4,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const PersistentQueue = require('..')
-const { execScript } = require('../binding')
+const { execScript } = require('./helpers')
 const { tempDir, drain } = require('./helpers')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))

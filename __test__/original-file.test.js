@@ -4,7 +4,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const PersistentQueue = require('..')
-const { execScript } = require('../binding')
+const { execScript } = require('./helpers')
 const { tempDir, drain } = require('./helpers')
 
 /** The tables and triggers node-persistent-queue 1.0.x creates in open(), then its INSERTs. */

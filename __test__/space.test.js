@@ -4,7 +4,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const PersistentQueue = require('..')
-const { execScript } = require('../binding')
+const { execScript } = require('./helpers')
 const { tempDir, drain } = require('./helpers')
 
 const onDisk = (file) => ['', '-wal'].reduce((sum, s) => sum + (fs.statSync(file + s, { throwIfNoEntry: false })?.size ?? 0), 0)

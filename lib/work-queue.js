@@ -1,16 +1,19 @@
 'use strict'
 /**
- * The ordered work queue of one queue object (DESIGN.md, "Order" and "Group commit").
+ * The ordered work queue of one open queue (DESIGN.md, "Order and group commit").
  *
  * Operations wait here in call order. One native batch is in flight at a time; everything that
  * arrived meanwhile goes, in order, into the next batch, which the core runs as one
- * `BEGIN IMMEDIATE` transaction. Each caller's promise settles only after its own commit.
- * When SQLite stays busy, the operations not yet run stay at the head of the queue and are
- * retried after a timer with backoff (off the libuv thread pool) until `busyTimeout` ms have
- * passed since their first attempt; only then do they reject with `SQLITE_BUSY`.
+ * `BEGIN IMMEDIATE` transaction (group commit). Each caller's promise settles only after its own
+ * commit, in call order. When SQLite stays busy, the operations not yet run stay at the head of
+ * the queue and are retried after a backoff timer (off the libuv thread pool) until `busyTimeout`
+ * ms have passed since their first attempt; only then do they reject with `SQLITE_BUSY`.
+ * Must not touch: what operations mean (the consumer and the facade decide), events.
  * @module
  */
+const { performance } = require('node:perf_hooks')
 const { queueError } = require('./errors')
+const { Backoff, POLICIES } = require('./backoff')
 
 /**
  * Largest number of operations sent in one native batch. Converting a batch for the binding and
@@ -21,38 +24,51 @@ const { queueError } = require('./errors')
  * machine's noise; the event loop's worst stall was the caller's own loop of add() calls.
  */
 const MAX_BATCH = 2048
-/** First and largest wait between busy retries, in ms. */
-const RETRY_MIN_MS = 2
-const RETRY_MAX_MS = 100
+
+/** Shape tags of the output tape (src/binding/codec.rs, module `shape`). */
+const ERROR = -1
+const NUMBER = 0
+const BOOL = 1
+const IDS = 2
+const JOBS = 3
+
+/**
+ * @typedef {object} Operation
+ * @property {number} kind an `OP_*` number
+ * @property {number} [num] the id or limit, for kinds that take one
+ * @property {string} [text] the JSON text, for kinds that take one
+ * @property {(result: any) => any} [then] see {@link WorkQueue#push}
+ * @property {(value: any) => void} resolve
+ * @property {(err: Error) => void} reject
+ * @property {number} deadline `performance.now()` ms after which busy retries give up (0: not tried yet)
+ */
 
 class WorkQueue {
   /** @type {import('../binding').NativeQueue} */
   #native
   #busyTimeout
   #onCount
-  /** @type {Array<{kind:number, num?:number, text?:string, resolve:Function, reject:Function, deadline:number}>} */
+  /** @type {Operation[]} */
   #pending = []
   #inFlight = false
   #flushQueued = false
+  /** @type {NodeJS.Timeout | null} */
   #retryTimer = null
-  #retryDelay = RETRY_MIN_MS
+  #backoff = new Backoff(POLICIES.busy)
   /** @type {Array<() => void>} */
   #idleWaiters = []
-  #ops
 
   /**
    * @param {import('../binding').NativeQueue} native an opened native queue
    * @param {object} options
    * @param {number} options.busyTimeout ms an operation may wait out `SQLITE_BUSY`
-   * @param {(count: number) => void} options.onCount called with the row count after each batch,
-   *   before the batch's promises settle
-   * @param {object} options.ops the `OP_*` kind numbers exported by the binding
+   * @param {(count: number) => void} options.onCount called with the rows in the queue right
+   *   after each operation, just before that operation settles
    */
-  constructor(native, { busyTimeout, onCount, ops }) {
+  constructor(native, { busyTimeout, onCount }) {
     this.#native = native
     this.#busyTimeout = busyTimeout
     this.#onCount = onCount
-    this.#ops = ops
   }
 
   /**
@@ -63,7 +79,8 @@ class WorkQueue {
    * @param {(result: any) => any} [then] runs when the operation succeeds, in call order with the
    *   other operations of its batch; its return value resolves the promise (saves a promise per
    *   operation on hot paths such as add()); if it throws, the promise rejects
-   * @returns {Promise<any>} the operation's result (see `#decode`), or what `then` returned
+   * @returns {Promise<any>} the operation's result (a number, a boolean, an id list, or a list of
+   *   `{id, text}` claimed jobs), or what `then` returned
    */
   push(kind, num, text, then) {
     return new Promise((resolve, reject) => {
@@ -74,7 +91,7 @@ class WorkQueue {
 
   /** @returns {Promise<void>} resolves once nothing is pending or in flight. */
   idle() {
-    if (!this.#inFlight && this.#pending.length === 0) return Promise.resolve()
+    if (!this.#inFlight && this.#pending.length === 0 && !this.#retryTimer) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
@@ -97,7 +114,7 @@ class WorkQueue {
     const kinds = new Array(batch.length)
     const nums = []
     const texts = []
-    const now = Date.now()
+    const now = performance.now()
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]
       kinds[i] = op.kind
@@ -120,52 +137,60 @@ class WorkQueue {
     )
   }
 
+  /**
+   * @param {Operation[]} batch
+   * @param {import('../binding').BatchOutput} out
+   */
   #settle(batch, out) {
     this.#inFlight = false
-    if (out.count >= 0) this.#onCount(out.count)
-    const results = this.#decode(batch, out)
+    const results = decode(out)
     for (let i = 0; i < results.length; i++) {
       const r = results[i]
       const op = batch[i]
+      if (out.counts[i] >= 0) this.#onCount(out.counts[i])
       if (r instanceof Error) op.reject(r)
       else if (op.then === undefined) op.resolve(r)
       else {
         try {
           op.resolve(op.then(r))
         } catch (err) {
-          op.reject(err)
+          op.reject(/** @type {Error} */ (err))
         }
       }
     }
     if (out.completed < batch.length) this.#deferBusy(batch.slice(out.completed), out)
     else {
-      this.#retryDelay = RETRY_MIN_MS
+      this.#backoff.reset()
       this.#flush()
     }
   }
 
-  /** Keeps busy operations at the head, rejecting those whose `busyTimeout` is spent. */
+  /**
+   * Keeps busy operations at the head, rejecting those whose `busyTimeout` is spent.
+   * @param {Operation[]} rest
+   * @param {import('../binding').BatchOutput} out
+   */
   #deferBusy(rest, out) {
-    const now = Date.now()
+    const now = performance.now()
     const keep = []
     for (const op of rest) {
       if (now >= op.deadline) {
-        op.reject(
-          queueError(Error, out.busyCode, `${out.busyMessage} (waited busyTimeout=${this.#busyTimeout} ms)`),
-        )
+        op.reject(queueError(Error, out.busyCode ?? 'SQLITE_BUSY', `${out.busyMessage} (waited busyTimeout=${this.#busyTimeout} ms)`))
       } else keep.push(op)
     }
     this.#pending.unshift(...keep)
     if (this.#pending.length === 0) return this.#notifyIdle()
-    const delay = this.#retryDelay
-    this.#retryDelay = Math.min(this.#retryDelay * 2, RETRY_MAX_MS)
     // A ref'd timer: operations are pending, so the process is not idle and must not exit.
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null
       this.#flush()
-    }, delay)
+    }, this.#backoff.next())
   }
 
+  /**
+   * @param {Operation[]} batch
+   * @param {Error} err
+   */
   #failAll(batch, err) {
     this.#inFlight = false
     for (const op of batch) op.reject(err)
@@ -178,73 +203,36 @@ class WorkQueue {
     this.#idleWaiters = []
     for (const w of waiters) w()
   }
-
-  /** Reads the output tapes (format in src/binding/codec.rs) into one result per completed op. */
-  #decode(batch, { nums, texts, completed }) {
-    const { OP_ADD, OP_CLAIM, OP_ACK, OP_RELEASE, OP_DELETE, OP_HAS, OP_FIND_IDS, OP_COUNT, OP_RENEW, OP_POLL, OP_SHRINK } = this.#ops
-    const results = new Array(completed)
-    let n = 0
-    let t = 0
-    for (let i = 0; i < completed; i++) {
-      const head = nums[n++]
-      if (head === -1) {
-        const code = texts[t++]
-        const message = texts[t++]
-        results[i] = queueError(Error, code, message)
-        continue
-      }
-      switch (batch[i].kind) {
-        case OP_ADD:
-        case OP_COUNT:
-        case OP_RENEW:
-        case OP_SHRINK:
-          results[i] = head
-          break
-        case OP_ACK:
-        case OP_RELEASE:
-        case OP_DELETE:
-        case OP_HAS:
-        case OP_POLL:
-          results[i] = head === 1
-          break
-        case OP_FIND_IDS:
-          results[i] = nums.slice(n, n + head)
-          n += head
-          break
-        case OP_CLAIM: {
-          const jobs = new Array(head)
-          for (let j = 0; j < head; j++) jobs[j] = { id: nums[n++], text: texts[t++] }
-          results[i] = jobs
-          break
-        }
-        default:
-          results[i] = queueError(Error, 'ERR_INTERNAL', `unknown operation kind ${batch[i].kind}`)
-      }
-    }
-    return results
-  }
 }
 
 /**
- * Calls `attempt` until it does not reject with `SQLITE_BUSY`/`SQLITE_LOCKED` or `budgetMs` ms
- * are spent, waiting between tries with the work queue's backoff. For the calls that run outside
- * the work queue (open and close of the native queue).
- * @template T
- * @param {() => Promise<T>} attempt
- * @param {number} budgetMs
- * @returns {Promise<T>}
+ * Reads the output tapes (format in src/binding/codec.rs) into one result per completed operation.
+ * @param {import('../binding').BatchOutput} out
+ * @returns {any[]}
  */
-async function retryBusy(attempt, budgetMs) {
-  const deadline = Date.now() + budgetMs
-  for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-    try {
-      return await attempt()
-    } catch (err) {
-      const busy = err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')
-      if (!busy || Date.now() >= deadline) throw err
-      await new Promise((resolve) => setTimeout(resolve, delay))
-    }
+function decode({ nums, texts, completed }) {
+  const results = new Array(completed)
+  let n = 0
+  let t = 0
+  for (let i = 0; i < completed; i++) {
+    const tag = nums[n++]
+    if (tag === NUMBER) results[i] = nums[n++]
+    else if (tag === BOOL) results[i] = nums[n++] === 1
+    else if (tag === IDS) {
+      const k = nums[n++]
+      results[i] = nums.slice(n, n + k)
+      n += k
+    } else if (tag === JOBS) {
+      const k = nums[n++]
+      const jobs = new Array(k)
+      for (let j = 0; j < k; j++) jobs[j] = { id: nums[n++], text: texts[t++] }
+      results[i] = jobs
+    } else if (tag === ERROR) {
+      const code = texts[t++]
+      results[i] = queueError(Error, code, texts[t++])
+    } else results[i] = queueError(Error, 'ERR_INTERNAL', `unknown result shape ${tag}`)
   }
+  return results
 }
 
-module.exports = { WorkQueue, retryBusy }
+module.exports = { WorkQueue }

@@ -21,15 +21,9 @@ pub fn catch_panic<T>(f: impl FnOnce() -> Result<T, QueueError>) -> Result<T, Qu
 }
 
 /// The napi error that rejects a task's promise: a JS `Error` whose `code` is `err.code()`.
-/// Shared by every task's `reject`, so all async errors carry their code the same way.
 pub fn to_js_error(env: Env, err: &QueueError) -> napi::Error {
     let js = JsError::from(napi::Error::new(err.code(), err.to_string())).into_unknown(env);
     napi::Error::from(js)
-}
-
-/// A placeholder napi error returned by `compute`; `reject` swaps it for the real one.
-pub fn pending_error(err: &QueueError) -> napi::Error {
-    napi::Error::from_reason(err.to_string())
 }
 
 #[cfg(test)]

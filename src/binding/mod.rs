@@ -5,4 +5,6 @@
 mod codec;
 mod errors;
 pub mod native_queue;
-mod tasks;
+mod task;
+#[cfg(feature = "testing")]
+pub mod testing;

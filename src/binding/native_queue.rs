@@ -1,6 +1,6 @@
 //! `NativeQueue`, the class the generated `binding.js` exports. It is internal: the public API is
-//! the hand-written `PersistentQueue` in `index.js`, which keeps the ordered work queue and
-//! feeds batches to [`NativeQueue::execute`].
+//! the hand-written `PersistentQueue` in `index.js`, whose work queue feeds batches to
+//! [`NativeQueue::execute`]. Options arrive validated by `lib/options.js`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,24 +8,43 @@ use std::time::Duration;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
-use super::codec::decode;
-use super::tasks::{CloseTask, ExecuteTask, NoopTask, OpenTask, ScriptTask};
-use crate::queue::{Durability, Options, Queue};
+use super::codec::{decode, encode, BatchOutput};
+use super::task::CoreTask;
+use crate::queue::{Durability, OpenInfo, Options, Queue};
 
-/// Options of `new NativeQueue(path, options)`.
+/// Options of `new NativeQueue(path, options)`, checked by `lib/options.js`.
 #[napi(object)]
 pub struct NativeOptions {
-    /// `'full'` (default: adds are fsync'd, survive power loss) or `'normal'` (adds survive a
-    /// process crash). Any other value throws a `TypeError`.
-    pub durability: Option<String>,
-    /// Milliseconds one attempt waits inside SQLite for a lock before it reports busy (default 50).
-    pub attempt_timeout_ms: Option<u32>,
-    /// Lease of a claim in ms (visibility timeout, default 30000): a job held longer without
-    /// renewal may be claimed by another consumer.
-    pub visibility_timeout_ms: Option<f64>,
-    /// Largest database file size in bytes (`PRAGMA max_page_count`); adds past it reject with
-    /// `SQLITE_FULL`. Default: no limit but SQLite's own.
+    /// `'full'` (adds are fsync'd, survive power loss) or anything else for `'normal'` (adds
+    /// survive a process crash).
+    pub durability: String,
+    /// Lease of a claim in ms (visibility timeout): a job held longer without renewal may be
+    /// claimed by another consumer.
+    pub visibility_timeout_ms: f64,
+    /// Largest database file size in bytes (`PRAGMA max_page_count`), or absent for no limit but
+    /// SQLite's own.
     pub max_file_size: Option<f64>,
+}
+
+/// What `open()` resolves to.
+#[napi(object)]
+pub struct OpenOutput {
+    /// Jobs in the queue after recovery.
+    pub count: f64,
+    /// Jobs of dead owners that were returned to the head of the queue.
+    pub recovered: u32,
+    /// Whether a job is waiting to be claimed now.
+    pub ready: bool,
+}
+
+impl From<OpenInfo> for OpenOutput {
+    fn from(info: OpenInfo) -> OpenOutput {
+        OpenOutput {
+            count: info.count as f64,
+            recovered: info.recovered as u32,
+            ready: info.ready,
+        }
+    }
 }
 
 /// One queue object over one SQLite file. Every method returns a Promise settled on the main
@@ -40,41 +59,30 @@ impl NativeQueue {
     /// Creates the object; touches no file until `open()`. `path` is the queue file (`""` or
     /// `":memory:"` for an in-memory queue).
     #[napi(constructor, catch_unwind)]
-    pub fn new(path: String, options: Option<NativeOptions>) -> napi::Result<Self> {
-        let mut opts = Options::default();
-        if let Some(o) = options {
-            match o.durability.as_deref() {
-                None | Some("full") => opts.durability = Durability::Full,
-                Some("normal") => opts.durability = Durability::Normal,
-                Some(other) => {
-                    return Err(napi::Error::new(
-                        napi::Status::InvalidArg,
-                        format!("durability must be 'full' or 'normal', got '{other}'"),
-                    ))
-                }
-            }
-            if let Some(ms) = o.attempt_timeout_ms {
-                opts.attempt_timeout = Duration::from_millis(u64::from(ms));
-            }
-            if let Some(ms) = o.visibility_timeout_ms {
-                opts.visibility_timeout = Duration::from_millis(ms.max(0.0) as u64);
-            }
-            opts.max_file_size = o.max_file_size.map(|b| b.max(0.0) as u64);
-        }
-        Ok(NativeQueue {
+    pub fn new(path: String, options: NativeOptions) -> Self {
+        let opts = Options {
+            durability: if options.durability == "full" {
+                Durability::Full
+            } else {
+                Durability::Normal
+            },
+            visibility_timeout: Duration::from_millis(options.visibility_timeout_ms.max(0.0) as u64),
+            max_file_size: options.max_file_size.map(|b| b.max(0.0) as u64),
+            ..Options::default()
+        };
+        NativeQueue {
             queue: Arc::new(Queue::new(path, opts)),
-        })
+        }
     }
 
     /// Opens the file (creating and migrating it) and returns to the queue the jobs claimed by
-    /// owners that are gone. Resolves `{ count, recovered }`. Rejects with `SQLITE_CANTOPEN`,
-    /// `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or `ERR_SCHEMA_TOO_NEW`.
+    /// owners that are gone. Resolves `{ count, recovered, ready }`. Rejects with
+    /// `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or
+    /// `ERR_SCHEMA_TOO_NEW`.
     #[napi(catch_unwind, ts_return_type = "Promise<OpenOutput>")]
-    pub fn open(&self) -> AsyncTask<OpenTask> {
-        AsyncTask::new(OpenTask {
-            queue: self.queue.clone(),
-            failure: None,
-        })
+    pub fn open(&self) -> AsyncTask<CoreTask<OpenInfo, OpenOutput>> {
+        let queue = self.queue.clone();
+        AsyncTask::new(CoreTask::new(move || queue.open(), OpenOutput::from))
     }
 
     /// Runs a batch of operations, in order, in one transaction (see `src/binding/codec.rs` for the
@@ -86,45 +94,20 @@ impl NativeQueue {
         kinds: Vec<u32>,
         nums: Vec<f64>,
         texts: Vec<String>,
-    ) -> AsyncTask<ExecuteTask> {
-        let ops = Some(decode(kinds, nums, texts));
-        AsyncTask::new(ExecuteTask {
-            queue: self.queue.clone(),
-            ops,
-            failure: None,
-        })
+    ) -> AsyncTask<CoreTask<BatchOutput, BatchOutput>> {
+        let queue = self.queue.clone();
+        let ops = decode(kinds, nums, texts);
+        AsyncTask::new(CoreTask::new(
+            move || queue.execute(&ops?).map(encode),
+            |out| out,
+        ))
     }
 
     /// Returns this object's claimed jobs to the queue and closes the file. Closing twice, or
-    /// before `open()`, resolves and does nothing.
+    /// before `open()`, resolves and does nothing. Rejects with `SQLITE_BUSY` (still open then).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn close(&self) -> AsyncTask<CloseTask> {
-        AsyncTask::new(CloseTask {
-            queue: self.queue.clone(),
-            failure: None,
-        })
+    pub fn close(&self) -> AsyncTask<CoreTask<(), ()>> {
+        let queue = self.queue.clone();
+        AsyncTask::new(CoreTask::new(move || queue.close(), |()| ()))
     }
-}
-
-/// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
-/// queue object, and keeps the write lock `holdMs` ms (default 0) longer before committing. A
-/// maintenance and test helper (not exported by `index.js`): tests use it to write files in the
-/// original library's schema, to plant damaged rows and to play a slow writer. It occupies one
-/// thread-pool thread for the whole time. Rejects with the SQLite error's code (`SQLITE_NOTADB`,
-/// `SQLITE_BUSY`, …); nothing is written then.
-#[napi(catch_unwind, ts_return_type = "Promise<void>")]
-pub fn exec_script(path: String, sql: String, hold_ms: Option<u32>) -> AsyncTask<ScriptTask> {
-    AsyncTask::new(ScriptTask {
-        path,
-        sql,
-        hold_ms: hold_ms.unwrap_or(0),
-        failure: None,
-    })
-}
-
-/// Resolves `undefined` after a round trip through the libuv thread pool that does nothing: the
-/// floor under every queue operation, measured by `bench/` (one `AsyncTask` crossing, no SQLite).
-#[napi(catch_unwind, ts_return_type = "Promise<void>")]
-pub fn probe_noop() -> AsyncTask<NoopTask> {
-    AsyncTask::new(NoopTask)
 }

@@ -5,20 +5,24 @@
 
 pub mod batch;
 pub mod error;
+pub mod op;
 pub mod options;
 pub mod owner;
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod script;
 pub mod store;
+pub mod transaction;
 
 #[cfg(test)]
 mod tests;
 
 use parking_lot::Mutex;
 
-pub use batch::{BatchOutcome, Op, OpResult};
+pub use batch::BatchOutcome;
 pub use error::{QueueError, Result};
+pub use op::{Op, OpResult};
 pub use options::{Durability, Options};
-pub use store::run_script;
 pub use store::ClaimedJob;
 use store::Store;
 
@@ -86,9 +90,8 @@ impl Queue {
     ///
     /// Errors: `ERR_NOT_OPEN` before [`Queue::open`], `ERR_QUEUE_CLOSED` after [`Queue::close`].
     /// Failures of single operations are in the outcome, not here.
-    pub fn execute(&self, ops: Vec<Op>) -> Result<BatchOutcome> {
-        let mut slot = self.slot.lock();
-        match &mut *slot {
+    pub fn execute(&self, ops: &[Op]) -> Result<BatchOutcome> {
+        match &*self.slot.lock() {
             Slot::Open(store) => Ok(batch::execute(store, ops)),
             Slot::NeverOpened => Err(QueueError::NotOpen),
             Slot::Closed => Err(QueueError::Closed),

@@ -13,33 +13,45 @@
 use rusqlite::Connection;
 
 use super::error::{QueueError, Result};
+use super::transaction::{transaction, Begin};
 
-/// Job row states stored in `queue.state`.
-pub mod state {
-    /// Waiting to be claimed.
-    pub const QUEUED: i64 = 0;
-    /// Claimed by an owner (`owner_pid`, `owner_token`) since `started_at`, until `lease_until`.
-    pub const RUNNING: i64 = 1;
+/// The SQL literal of the row state "queued" (waiting to be claimed), for `concat!` in queries.
+macro_rules! queued {
+    () => {
+        "0"
+    };
 }
+/// The SQL literal of the row state "running" (claimed by the owner in `owner_pid`,
+/// `owner_token` since `started_at`, until `lease_until`), for `concat!` in queries.
+macro_rules! running {
+    () => {
+        "1"
+    };
+}
+pub(crate) use {queued, running};
 
 /// The schema version this library writes.
 pub const CURRENT_VERSION: i64 = 1;
 
 /// Version 1: the original's tables (created if missing) plus claim state columns.
-const V1: &str = "
-CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
-CREATE TABLE IF NOT EXISTS queue_count (counter BIGINT);
-INSERT INTO queue_count SELECT 0 AS counter WHERE NOT EXISTS (SELECT * FROM queue_count);
-ALTER TABLE queue ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE queue ADD COLUMN created_at INTEGER;
-ALTER TABLE queue ADD COLUMN started_at INTEGER;
-ALTER TABLE queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE queue ADD COLUMN owner_pid INTEGER;
-ALTER TABLE queue ADD COLUMN owner_token TEXT;
-ALTER TABLE queue ADD COLUMN lease_until INTEGER;
-CREATE INDEX IF NOT EXISTS queue_claimed ON queue (owner_token) WHERE state = 1;
-PRAGMA user_version = 1;
-";
+const V1: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
+     CREATE TABLE IF NOT EXISTS queue_count (counter BIGINT);
+     INSERT INTO queue_count SELECT 0 AS counter WHERE NOT EXISTS (SELECT * FROM queue_count);
+     ALTER TABLE queue ADD COLUMN state INTEGER NOT NULL DEFAULT ",
+    queued!(),
+    ";
+     ALTER TABLE queue ADD COLUMN created_at INTEGER;
+     ALTER TABLE queue ADD COLUMN started_at INTEGER;
+     ALTER TABLE queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE queue ADD COLUMN owner_pid INTEGER;
+     ALTER TABLE queue ADD COLUMN owner_token TEXT;
+     ALTER TABLE queue ADD COLUMN lease_until INTEGER;
+     CREATE INDEX IF NOT EXISTS queue_claimed ON queue (owner_token) WHERE state = ",
+    running!(),
+    ";
+     PRAGMA user_version = 1;"
+);
 
 /// Drops the original library's counter triggers and recounts, in the same transaction.
 const DROP_ORIGINAL_TRIGGERS: &str = "
@@ -55,21 +67,12 @@ fn step(
     sql: &str,
     still_needed: impl Fn() -> rusqlite::Result<bool>,
 ) -> Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let body = still_needed().and_then(|needed| {
-        if needed {
-            conn.execute_batch(sql)
-        } else {
-            Ok(())
+    transaction(conn, Begin::Write, || {
+        if still_needed()? {
+            conn.execute_batch(sql)?;
         }
-    });
-    match body.and_then(|()| conn.execute_batch("COMMIT")) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e.into())
-        }
-    }
+        Ok(())
+    })
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {

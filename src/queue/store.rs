@@ -1,9 +1,10 @@
 //! All SQL of the queue lives here: one writer connection, its pragmas, and one small function per
 //! statement. Callers group these calls into transactions (see `batch.rs`); the only functions
-//! here that begin and commit on their own are the ones outside a batch: [`Store::open`] (through
-//! the migrations), [`Store::recover_dead_claims`], [`Store::release_own_claims`],
-//! [`Store::shrink`] and [`run_script`].
+//! here that run a transaction of their own are the ones outside a batch: [`Store::open`] (through
+//! the migrations), [`Store::recover_dead_claims`], [`Store::release_own_claims`] and
+//! [`Store::shrink`].
 
+use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::types::ValueRef;
@@ -12,14 +13,16 @@ use rusqlite::{params, Connection, OpenFlags};
 use super::error::{QueueError, Result};
 use super::options::{Durability, Options};
 use super::owner::{is_alive, Owner};
-use super::schema;
+use super::schema::{self, queued, running};
+use super::transaction::{transaction, Begin};
 
 /// A claimed job: its id and its JSON text exactly as stored, or why the row cannot be delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedJob {
     /// Row id (the job id users see).
     pub id: i64,
-    /// The stored JSON text; `Err` holds why the row is not UTF-8 text (NULL, BLOB, number, bad bytes).
+    /// The stored JSON text; `Err` holds why the row is not UTF-8 text (NULL, BLOB, number, bad
+    /// bytes).
     pub job: std::result::Result<String, String>,
 }
 
@@ -30,9 +33,9 @@ pub struct Store {
     durability: Durability,
     lease_ms: i64,
     /// `PRAGMA data_version` at the last [`Store::poll`] call.
-    seen_data_version: Option<i64>,
+    seen_data_version: Cell<Option<i64>>,
     /// Whether `synchronous` is FULL (true) or NORMAL (false) now; None before the first write.
-    sync_full: std::cell::Cell<Option<bool>>,
+    sync_full: Cell<Option<bool>>,
 }
 
 /// Milliseconds since the Unix epoch, for `created_at`/`started_at`.
@@ -41,6 +44,20 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Returns claimed rows to `queued`; the caller appends the `WHERE` clause that picks them.
+macro_rules! release_claims {
+    ($where:literal) => {
+        concat!(
+            "UPDATE queue SET state = ",
+            queued!(),
+            ", owner_pid = NULL, owner_token = NULL WHERE state = ",
+            running!(),
+            " AND ",
+            $where
+        )
+    };
 }
 
 impl Store {
@@ -97,16 +114,20 @@ impl Store {
             lease_ms: i64::try_from(options.visibility_timeout.as_millis())
                 .unwrap_or(i64::MAX)
                 .min(i64::MAX / 4),
-            seen_data_version: None,
-            sync_full: std::cell::Cell::new(None),
+            seen_data_version: Cell::new(None),
+            sync_full: Cell::new(None),
         })
     }
 
-    /// Starts a write transaction that takes the write lock at once, so it never fails later with
-    /// `SQLITE_BUSY` on upgrade (<https://www.sqlite.org/lang_transaction.html#immediate>).
-    /// `adds` selects the durability of its commit: `synchronous=FULL` under `Durability::Full`
-    /// when it adds jobs, `NORMAL` otherwise (survives a process crash, not a power loss).
-    pub fn begin(&self, adds: bool) -> Result<()> {
+    /// Runs `body` in one transaction on this connection (see [`transaction`]).
+    pub fn transaction<T>(&self, begin: Begin, body: impl FnOnce() -> Result<T>) -> Result<T> {
+        transaction(&self.conn, begin, body)
+    }
+
+    /// Chooses the durability of the next write transaction's commit: `synchronous=FULL` under
+    /// `Durability::Full` when it adds jobs, `NORMAL` otherwise (survives a process crash, not a
+    /// power loss). Call before [`Store::transaction`]; the pragma cannot change inside one.
+    pub fn set_durable_commit(&self, adds: bool) -> Result<()> {
         let full = adds && self.durability == Durability::Full;
         if self.sync_full.get() != Some(full) {
             let sql = if full {
@@ -117,29 +138,7 @@ impl Store {
             self.conn.execute_batch(sql)?;
             self.sync_full.set(Some(full));
         }
-        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         Ok(())
-    }
-
-    /// Starts a read transaction: it takes no write lock, so in WAL mode it never waits for a
-    /// writer (<https://www.sqlite.org/wal.html#concurrency>).
-    pub fn begin_read(&self) -> Result<()> {
-        self.conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
-        Ok(())
-    }
-
-    /// Commits the open transaction.
-    pub fn commit(&self) -> Result<()> {
-        self.conn.prepare_cached("COMMIT")?.execute([])?;
-        Ok(())
-    }
-
-    /// Rolls back the open transaction, if SQLite has not already done so.
-    pub fn rollback(&self) {
-        if !self.conn.is_autocommit() {
-            // A failed rollback leaves nothing to undo that we could act on; the connection stays usable.
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
     }
 
     /// Inserts one job (its JSON text) as `queued`; returns its id.
@@ -155,13 +154,18 @@ impl Store {
     /// visibility timeout: queued jobs, and running jobs whose lease expired (their owner hangs).
     /// Returns them in id order.
     pub fn claim(&self, limit: u32, now: i64) -> Result<Vec<ClaimedJob>> {
-        let mut stmt = self.conn.prepare_cached(
-            "UPDATE queue SET state = 1, started_at = ?1, attempts = attempts + 1, owner_pid = ?2,
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "UPDATE queue SET state = ",
+            running!(),
+            ", started_at = ?1, attempts = attempts + 1, owner_pid = ?2,
                owner_token = ?3, lease_until = ?1 + ?5
-             WHERE id IN (SELECT id FROM queue WHERE state = 0 OR (state = 1 AND lease_until < ?1)
-                          ORDER BY id LIMIT ?4)
-             RETURNING id, job",
-        )?;
+             WHERE id IN (SELECT id FROM queue WHERE state = ",
+            queued!(),
+            " OR (state = ",
+            running!(),
+            " AND lease_until < ?1) ORDER BY id LIMIT ?4)
+             RETURNING id, job"
+        ))?;
         let mut rows = stmt.query(params![
             now,
             self.owner.pid,
@@ -191,26 +195,30 @@ impl Store {
     /// Acknowledges a job this owner claimed: deletes it. Returns false when the row is gone or no
     /// longer claimed by this owner (deleted meanwhile, or recovered after the lease expired).
     pub fn ack(&self, id: i64) -> Result<bool> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("DELETE FROM queue WHERE id = ?1 AND state = 1 AND owner_token = ?2")?;
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "DELETE FROM queue WHERE id = ?1 AND state = ",
+            running!(),
+            " AND owner_token = ?2"
+        ))?;
         Ok(stmt.execute(params![id, self.owner.token])? > 0)
     }
 
     /// Puts a job this owner claimed back at its place in the queue (state `queued`).
     pub fn release(&self, id: i64) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached(
-      "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL WHERE id = ?1 AND state = 1 AND owner_token = ?2",
-    )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(release_claims!("owner_token = ?2 AND id = ?1"))?;
         Ok(stmt.execute(params![id, self.owner.token])? > 0)
     }
 
     /// Extends the lease of every job this owner holds to `now` + visibility timeout; returns how
     /// many jobs it holds.
     pub fn renew(&self, now: i64) -> Result<i64> {
-        let mut stmt = self.conn.prepare_cached(
-            "UPDATE queue SET lease_until = ?1 WHERE state = 1 AND owner_token = ?2",
-        )?;
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "UPDATE queue SET lease_until = ?1 WHERE state = ",
+            running!(),
+            " AND owner_token = ?2"
+        ))?;
         Ok(stmt.execute(params![now + self.lease_ms, self.owner.token])? as i64)
     }
 
@@ -219,19 +227,21 @@ impl Store {
     /// hangs). Reads `PRAGMA data_version`, which changes only for other connections' commits
     /// (<https://www.sqlite.org/pragma.html#pragma_data_version>), and the small partial index
     /// of running rows: a cheap way for an idle consumer to notice work without the write lock.
-    pub fn poll(&mut self, now: i64) -> Result<bool> {
+    pub fn poll(&self, now: i64) -> Result<bool> {
         let version: i64 = self
             .conn
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?;
-        let changed = self.seen_data_version != Some(version);
-        self.seen_data_version = Some(version);
+        let changed = self.seen_data_version.get() != Some(version);
+        self.seen_data_version.set(Some(version));
         if changed {
             return Ok(true);
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = 1 AND lease_until < ?1)",
-        )?;
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = ",
+            running!(),
+            " AND lease_until < ?1)"
+        ))?;
         Ok(stmt.query_row(params![now], |r| r.get(0))?)
     }
 
@@ -262,10 +272,13 @@ impl Store {
 
     /// True when a claim at `now` would find a job: one is queued, or a lease has expired.
     pub fn ready(&self, now: i64) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = 0)
-                 OR EXISTS (SELECT 1 FROM queue WHERE state = 1 AND lease_until < ?1)",
-        )?;
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = ",
+            queued!(),
+            ") OR EXISTS (SELECT 1 FROM queue WHERE state = ",
+            running!(),
+            " AND lease_until < ?1)"
+        ))?;
         Ok(stmt.query_row(params![now], |r| r.get(0))?)
     }
 
@@ -332,10 +345,12 @@ impl Store {
         // unless there is something to recover. Dead owners stay dead, so acting on this read
         // inside the later transaction is safe.
         let dead: Vec<(i64, String)> = {
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.conn.prepare_cached(concat!(
                 "SELECT DISTINCT owner_pid, owner_token FROM queue
-                 WHERE state = 1 AND owner_token IS NOT NULL",
-            )?;
+                 WHERE state = ",
+                running!(),
+                " AND owner_token IS NOT NULL"
+            ))?;
             let rows = stmt.query_map([], |r| {
                 Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?))
             })?;
@@ -348,72 +363,40 @@ impl Store {
         if dead.is_empty() {
             return Ok(0);
         }
-        self.begin(false)?;
-        let result = (|| {
+        self.set_durable_commit(false)?;
+        self.transaction(Begin::Write, || {
+            let mut stmt = self
+                .conn
+                .prepare_cached(release_claims!("owner_pid = ?1 AND owner_token = ?2"))?;
             let mut recovered = 0;
             for (pid, token) in &dead {
-                let mut stmt = self.conn.prepare_cached(
-                    "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL
-                     WHERE state = 1 AND owner_pid = ?1 AND owner_token = ?2",
-                )?;
                 recovered += stmt.execute(params![pid, token])?;
             }
             Ok(recovered)
-        })();
-        self.finish(result)
+        })
     }
 
     /// Returns every job this owner still holds to `queued` (used by `close()`). One transaction,
     /// taken only when this owner holds something.
     pub fn release_own_claims(&self) -> Result<usize> {
         let holds: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = 1 AND owner_token = ?1)",
+            concat!(
+                "SELECT EXISTS (SELECT 1 FROM queue WHERE state = ",
+                running!(),
+                " AND owner_token = ?1)"
+            ),
             params![self.owner.token],
             |r| r.get(0),
         )?;
         if !holds {
             return Ok(0);
         }
-        self.begin(false)?;
-        let result = (|| {
-            let mut stmt = self.conn.prepare_cached(
-                "UPDATE queue SET state = 0, owner_pid = NULL, owner_token = NULL
-                 WHERE state = 1 AND owner_token = ?1",
-            )?;
+        self.set_durable_commit(false)?;
+        self.transaction(Begin::Write, || {
+            let mut stmt = self
+                .conn
+                .prepare_cached(release_claims!("owner_token = ?1"))?;
             Ok(stmt.execute(params![self.owner.token])?)
-        })();
-        self.finish(result)
-    }
-
-    /// Commits after a successful body, rolls back after a failed one.
-    fn finish<T>(&self, result: Result<T>) -> Result<T> {
-        match result.and_then(|v| self.commit().map(|()| v)) {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                self.rollback();
-                Err(e)
-            }
-        }
-    }
-}
-
-/// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction with its own
-/// connection (busy_timeout 5000 ms), keeping the write lock `hold` longer before it commits.
-/// For maintenance and tests (holding the lock plays a slow writer); queue objects never call it.
-///
-/// Errors: the SQLite error of the first failing statement (the transaction is rolled back).
-pub fn run_script(path: &str, sql: &str, hold: std::time::Duration) -> Result<()> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_millis(5000))?;
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let body = conn.execute_batch(sql).map(|()| std::thread::sleep(hold));
-    match body.and_then(|()| conn.execute_batch("COMMIT")) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            Err(e.into())
-        }
+        })
     }
 }

@@ -56,10 +56,18 @@ fn adds_in_one_batch_get_increasing_ids_and_count() {
     let db = TempDb::new("adds");
     let q = opened(&db);
     let out = q
-        .execute((0..5).map(|i| Op::Add(format!("{{\"n\":{i}}}"))).collect())
+        .execute(
+            &(0..5)
+                .map(|i| Op::Add(format!("{{\"n\":{i}}}")))
+                .collect::<Vec<_>>(),
+        )
         .expect("batch");
     assert_eq!(ids(&out), vec![1, 2, 3, 4, 5]);
-    assert_eq!(out.count, 5);
+    assert_eq!(
+        out.counts,
+        vec![1, 2, 3, 4, 5],
+        "each add sees the rows so far"
+    );
     assert_eq!(out.busy, None);
 }
 
@@ -67,19 +75,19 @@ fn adds_in_one_batch_get_increasing_ids_and_count() {
 fn claim_is_fifo_and_ack_deletes_only_own_claims() {
     let db = TempDb::new("claim");
     let q = opened(&db);
-    q.execute(vec![
+    q.execute(&[
         Op::Add("\"a\"".into()),
         Op::Add("\"b\"".into()),
         Op::Add("\"c\"".into()),
     ])
     .expect("adds");
-    let out = q.execute(vec![Op::Claim(2)]).expect("claim");
+    let out = q.execute(&[Op::Claim(2)]).expect("claim");
     assert_eq!(
         claimed(&out, 0),
         vec![(1, "\"a\"".to_string()), (2, "\"b\"".to_string())]
     );
     let out = q
-        .execute(vec![Op::Ack(1), Op::Ack(3), Op::Claim(5)])
+        .execute(&[Op::Ack(1), Op::Ack(3), Op::Claim(5)])
         .expect("ack");
     assert_eq!(out.results[0], OpResult::Bool(true));
     assert_eq!(
@@ -92,7 +100,11 @@ fn claim_is_fifo_and_ack_deletes_only_own_claims() {
         vec![(3, "\"c\"".to_string())],
         "job 2 is still claimed, so only 3 comes"
     );
-    assert_eq!(out.count, 2);
+    assert_eq!(
+        out.counts,
+        vec![2, 2, 2],
+        "ack of 1 commits with the claim of 3"
+    );
 }
 
 #[test]
@@ -100,7 +112,7 @@ fn delete_of_a_missing_id_fails_alone_and_the_rest_of_the_batch_commits() {
     let db = TempDb::new("delete");
     let q = opened(&db);
     let out = q
-        .execute(vec![
+        .execute(&[
             Op::Add("1".into()),
             Op::Delete(42),
             Op::Add("2".into()),
@@ -116,21 +128,21 @@ fn delete_of_a_missing_id_fails_alone_and_the_rest_of_the_batch_commits() {
     assert_eq!(out.results[2], OpResult::Id(2));
     assert_eq!(out.results[3], OpResult::Bool(true));
     assert_eq!(out.results[4], OpResult::Bool(false));
-    assert_eq!(out.count, 2);
+    assert_eq!(out.counts, vec![1, 1, 2, 2, 2]);
 }
 
 #[test]
 fn find_ids_matches_exact_text_in_order() {
     let db = TempDb::new("find");
     let q = opened(&db);
-    q.execute(vec![
+    q.execute(&[
         Op::Add("{\"a\":1}".into()),
         Op::Add("{\"a\":2}".into()),
         Op::Add("{\"a\":1}".into()),
     ])
     .expect("adds");
     let out = q
-        .execute(vec![
+        .execute(&[
             Op::FindIds("{\"a\":1}".into()),
             Op::FindIds("{\"a\": 1}".into()),
         ])
@@ -145,13 +157,13 @@ fn find_ids_matches_exact_text_in_order() {
 fn close_returns_claims_and_reopen_delivers_them_first_in_order() {
     let db = TempDb::new("close");
     let q = opened(&db);
-    q.execute((1..=4).map(|i| Op::Add(i.to_string())).collect())
+    q.execute(&(1..=4).map(|i| Op::Add(i.to_string())).collect::<Vec<_>>())
         .expect("adds");
-    q.execute(vec![Op::Claim(3)]).expect("claim");
+    q.execute(&[Op::Claim(3)]).expect("claim");
     q.close().expect("close");
-    assert_eq!(q.execute(vec![Op::Count]).unwrap_err(), QueueError::Closed);
+    assert_eq!(q.execute(&[Op::Has(1)]).unwrap_err(), QueueError::Closed);
     let q2 = opened(&db);
-    let out = q2.execute(vec![Op::Claim(10)]).expect("claim again");
+    let out = q2.execute(&[Op::Claim(10)]).expect("claim again");
     let got: Vec<i64> = claimed(&out, 0).into_iter().map(|(id, _)| id).collect();
     assert_eq!(got, vec![1, 2, 3, 4]);
 }
@@ -160,19 +172,18 @@ fn close_returns_claims_and_reopen_delivers_them_first_in_order() {
 fn claims_of_a_dropped_owner_are_recovered_at_open_but_live_claims_are_not() {
     let db = TempDb::new("recover");
     let live = opened(&db);
-    live.execute((1..=4).map(|i| Op::Add(i.to_string())).collect())
+    live.execute(&(1..=4).map(|i| Op::Add(i.to_string())).collect::<Vec<_>>())
         .expect("adds");
-    live.execute(vec![Op::Claim(1)])
-        .expect("live claim of job 1");
+    live.execute(&[Op::Claim(1)]).expect("live claim of job 1");
     {
         // Dropping without close() is what a crash leaves behind: rows stay `running`.
         let dead = opened(&db);
-        dead.execute(vec![Op::Claim(2)]).expect("claim 2 and 3");
+        dead.execute(&[Op::Claim(2)]).expect("claim 2 and 3");
     }
     let fresh = Queue::new(db.path(), Options::default());
     let info = fresh.open().expect("open");
     assert_eq!(info.recovered, 2);
-    let out = fresh.execute(vec![Op::Claim(10)]).expect("claim");
+    let out = fresh.execute(&[Op::Claim(10)]).expect("claim");
     let got: Vec<i64> = claimed(&out, 0).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         got,
@@ -200,7 +211,7 @@ fn a_file_of_the_original_library_opens_and_continues_its_ids() {
     let q = Queue::new(db.path(), Options::default());
     assert_eq!(q.open().expect("open").count, 2);
     let out = q
-        .execute(vec![Op::Claim(10), Op::Add("{\"n\":4}".into())])
+        .execute(&[Op::Claim(10), Op::Add("{\"n\":4}".into())])
         .expect("batch");
     assert_eq!(
         claimed(&out, 0),
@@ -220,7 +231,7 @@ fn rows_that_are_not_text_are_reported_not_panicked_on() {
         )
         .expect("insert");
     }
-    let out = q.execute(vec![Op::Claim(10)]).expect("claim");
+    let out = q.execute(&[Op::Claim(10)]).expect("claim");
     let OpResult::Jobs(jobs) = &out.results[0] else {
         panic!("expected jobs")
     };
@@ -245,10 +256,7 @@ fn a_file_that_is_not_sqlite_is_refused_and_left_unchanged() {
 #[test]
 fn not_open_is_an_error_with_its_code() {
     let q = Queue::new(":memory:", Options::default());
-    assert_eq!(
-        q.execute(vec![Op::Count]).unwrap_err().code(),
-        "ERR_NOT_OPEN"
-    );
+    assert_eq!(q.execute(&[Op::Has(1)]).unwrap_err().code(), "ERR_NOT_OPEN");
     q.close().expect("closing a never-opened queue is a no-op");
 }
 
@@ -295,10 +303,10 @@ fn counters_never_drift_from_rows_under_random_operations() {
                 }
                 4 => Op::Delete(any_id),
                 5 => Op::Release(any_id),
-                _ => Op::Count,
+                _ => Op::Has(any_id),
             });
         }
-        let out = queues[who].execute(ops.clone()).expect("batch");
+        let out = queues[who].execute(&ops).expect("batch");
         assert_eq!(out.results.len(), ops.len());
         for (op, result) in ops.iter().zip(&out.results) {
             match (op, result) {
@@ -337,7 +345,7 @@ fn counters_never_drift_from_rows_under_random_operations() {
                 (Op::Delete(id), OpResult::Failed(QueueError::JobNotFound(_))) => {
                     assert!(!model.contains_key(id))
                 }
-                (Op::Count, OpResult::Count(n)) => assert_eq!(*n, model.len() as i64),
+                (Op::Has(id), OpResult::Bool(has)) => assert_eq!(*has, model.contains_key(id)),
                 other => panic!("unexpected result {other:?}"),
             }
         }
@@ -351,7 +359,11 @@ fn counters_never_drift_from_rows_under_random_operations() {
             .expect("invariant query");
         assert_eq!(rows, model.len() as i64, "rows at step {step}");
         assert_eq!(counter, rows, "queue_count drifted at step {step}");
-        assert_eq!(out.count, rows, "the count reported with the batch");
+        assert_eq!(
+            out.counts.last(),
+            Some(&rows),
+            "the count reported after the last op"
+        );
         assert_eq!(
             running,
             model.values().filter(|o| o.is_some()).count() as i64
@@ -371,12 +383,12 @@ fn an_expired_lease_lets_another_owner_claim_and_the_old_owner_cannot_ack() {
     let a = Queue::new(db.path(), short);
     a.open().expect("open a");
     let b = opened(&db);
-    a.execute(vec![Op::Add("1".into()), Op::Add("2".into())])
+    a.execute(&[Op::Add("1".into()), Op::Add("2".into())])
         .expect("adds");
-    a.execute(vec![Op::Claim(1)])
+    a.execute(&[Op::Claim(1)])
         .expect("a claims job 1 with a lease of 0 ms");
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let out = b.execute(vec![Op::Claim(5)]).expect("b claims");
+    let out = b.execute(&[Op::Claim(5)]).expect("b claims");
     assert_eq!(
         claimed(&out, 0)
             .into_iter()
@@ -384,10 +396,10 @@ fn an_expired_lease_lets_another_owner_claim_and_the_old_owner_cannot_ack() {
             .collect::<Vec<_>>(),
         vec![1, 2]
     );
-    let out = a.execute(vec![Op::Ack(1), Op::Renew]).expect("a acks late");
+    let out = a.execute(&[Op::Ack(1), Op::Renew]).expect("a acks late");
     assert_eq!(out.results, vec![OpResult::Bool(false), OpResult::Count(0)]);
     let out = b
-        .execute(vec![Op::Renew, Op::Ack(1)])
+        .execute(&[Op::Renew, Op::Ack(1)])
         .expect("b renews and acks");
     assert_eq!(out.results, vec![OpResult::Count(2), OpResult::Bool(true)]);
 }
@@ -397,20 +409,20 @@ fn poll_answers_true_only_after_another_connection_commits() {
     let db = TempDb::new("poll");
     let a = opened(&db);
     let b = opened(&db);
-    a.execute(vec![Op::Poll]).expect("first poll");
+    a.execute(&[Op::Poll]).expect("first poll");
     assert_eq!(
-        a.execute(vec![Op::Poll]).expect("poll").results,
+        a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(false)]
     );
-    a.execute(vec![Op::Add("own".into())]).expect("own add");
+    a.execute(&[Op::Add("own".into())]).expect("own add");
     assert_eq!(
-        a.execute(vec![Op::Poll]).expect("poll").results,
+        a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(false)],
         "own commits do not count"
     );
-    b.execute(vec![Op::Add("other".into())]).expect("other add");
+    b.execute(&[Op::Add("other".into())]).expect("other add");
     assert_eq!(
-        a.execute(vec![Op::Poll]).expect("poll").results,
+        a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(true)]
     );
 }

@@ -1,0 +1,54 @@
+'use strict'
+/**
+ * The one retry policy of the package: exponential backoff from `base` ms, doubling up to `cap`
+ * ms, with random jitter so that several waiting queues do not retry in lockstep. Owns no timers:
+ * callers ask for the next delay and wait themselves.
+ * Must not touch: queue state, SQLite, events.
+ * @module
+ */
+
+/**
+ * Named policies, in ms. `busy`: between attempts of a batch while another connection holds the
+ * write lock (DESIGN.md, "SQLITE_BUSY"); `claim`: after a claim failed (full disk, lock held past
+ * busyTimeout); `ack`: after an ack failed, until it commits.
+ */
+const POLICIES = Object.freeze({
+  busy: Object.freeze({ base: 2, cap: 100 }),
+  claim: Object.freeze({ base: 100, cap: 5000 }),
+  ack: Object.freeze({ base: 50, cap: 5000 }),
+})
+
+/** Share of each delay taken off at random (0.2: a delay d becomes a value in (0.8·d, d]). */
+const JITTER = 0.2
+
+class Backoff {
+  #base
+  #cap
+  #delay
+
+  /**
+   * @param {{base: number, cap: number}} policy first and largest delay, in ms
+   */
+  constructor({ base, cap }) {
+    this.#base = base
+    this.#cap = cap
+    this.#delay = base
+  }
+
+  /** @returns {number} ms to wait before the next attempt; each call doubles it, up to the cap */
+  next() {
+    const delay = this.#delay
+    this.#delay = Math.min(delay * 2, this.#cap)
+    return delay * (1 - JITTER * Math.random())
+  }
+
+  /** Starts again from the base delay (after a success). */
+  reset() {
+    this.#delay = this.#base
+  }
+}
+
+/** @returns {Promise<void>} resolves after `ms` milliseconds (a ref'd timer) */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+module.exports = { Backoff, POLICIES, sleep }

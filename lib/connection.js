@@ -1,0 +1,133 @@
+'use strict'
+/**
+ * Everything that lives from one `open()` to its `close()`: the native handle, its work queue,
+ * its consumer, and upkeep (giving an emptied queue's space back). `open()` creates a
+ * Connection; `close()` ends it whole, and the queue object drops it. Nothing here outlives it.
+ * Must not touch: public events other than through the host, argument checks.
+ * @module
+ */
+const { performance } = require('node:perf_hooks')
+const { NativeQueue, OP } = require('./native')
+const { WorkQueue } = require('./work-queue')
+const { Consumer } = require('./consumer')
+const { Backoff, POLICIES, sleep } = require('./backoff')
+
+/** Free pages given back per transaction when the queue runs empty (4 KiB each). */
+const SHRINK_PAGES = 2048
+
+/**
+ * @typedef {import('./consumer').Host & {count: (n: number) => void}} ConnectionHost the consumer's
+ *   host, plus `count`: the rows in the queue after each operation
+ */
+
+class Connection {
+  #native
+  /** @type {ConnectionHost} */
+  #host
+  /** close() has begun: upkeep starts no more. */
+  #halted = false
+  /** Ordered group-commit queue of this connection. */
+  work
+  /** Delivery, acks, leases and polls of this connection. */
+  consumer
+  /** Rows in the queue at open. */
+  count
+  /** Jobs of dead owners returned to the queue at open. */
+  recovered
+  #busyTimeout
+
+  /**
+   * Opens the file.
+   * @param {string} path
+   * @param {Readonly<import('./options').Settings>} settings
+   * @param {number} batchSize
+   * @param {ConnectionHost} host
+   * @returns {Promise<Connection>}
+   * @throws (rejects) as `PersistentQueue#open`
+   */
+  static async open(path, settings, batchSize, host) {
+    const { durability, visibilityTimeout, maxFileSize } = settings
+    const native = new NativeQueue(path, { durability, visibilityTimeoutMs: visibilityTimeout, maxFileSize })
+    const info = await retryBusy(() => native.open(), settings.busyTimeout)
+    return new Connection(native, info, settings, batchSize, host)
+  }
+
+  /**
+   * @param {import('../binding').NativeQueue} native an opened native queue
+   * @param {import('../binding').OpenOutput} info
+   * @param {Readonly<import('./options').Settings>} settings
+   * @param {number} batchSize
+   * @param {ConnectionHost} host
+   */
+  constructor(native, info, settings, batchSize, host) {
+    this.#native = native
+    this.#host = host
+    this.#busyTimeout = settings.busyTimeout
+    this.count = info.count
+    this.recovered = info.recovered
+    this.work = new WorkQueue(native, { busyTimeout: settings.busyTimeout, onCount: host.count })
+    const { visibilityTimeout, pollInterval } = settings
+    this.consumer = new Consumer(this.work, { batchSize, visibilityTimeout, pollInterval, ready: info.ready }, host, () => this.#shrink())
+  }
+
+  /**
+   * Waits for every operation issued, releases this object's claims and closes the file.
+   * @returns {Promise<void>}
+   * @throws (rejects) `SQLITE_BUSY` when the claims could not be released within busyTimeout; the
+   *   connection then stays open and working as before.
+   */
+  async close() {
+    const resume = this.consumer.halt()
+    this.#halted = true
+    try {
+      await this.work.idle()
+      await retryBusy(() => this.#native.close(), this.#busyTimeout)
+    } catch (err) {
+      this.#halted = false
+      resume()
+      throw err
+    }
+    this.consumer.closed()
+  }
+
+  /**
+   * Gives the space of an emptied queue back to the file system, a few MiB per transaction so no
+   * other writer waits long (the original ran VACUUM on empty), then truncates the WAL.
+   */
+  #shrink(before = Infinity) {
+    if (this.#halted || !this.consumer.empty) return
+    this.work.push(OP.SHRINK, SHRINK_PAGES).then(
+      (left) => {
+        // Go on while pages are left and each step gives some back.
+        if (left > 0 && left < before) setImmediate(() => this.#shrink(left))
+      },
+      (err) => this.#host.report(err),
+    )
+  }
+}
+
+/**
+ * Calls `attempt` until it does not reject with `SQLITE_BUSY`/`SQLITE_LOCKED` or `budgetMs` ms
+ * are spent, waiting between tries with the busy backoff. For the calls that run outside the work
+ * queue (open and close of the native queue).
+ * @template T
+ * @param {() => Promise<T>} attempt
+ * @param {number} budgetMs
+ * @returns {Promise<T>}
+ */
+async function retryBusy(attempt, budgetMs) {
+  const deadline = performance.now() + budgetMs
+  const backoff = new Backoff(POLICIES.busy)
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (err) {
+      const code = /** @type {{code?: string}} */ (err).code
+      const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+      if (!busy || performance.now() >= deadline) throw err
+      await sleep(backoff.next())
+    }
+  }
+}
+
+module.exports = { Connection }

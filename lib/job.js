@@ -1,0 +1,57 @@
+'use strict'
+/**
+ * How a job crosses into and out of the file: `JSON.stringify` text in (as the original library
+ * stored it), `JSON.parse` out, with a clear error for what cannot cross.
+ * Must not touch: queue state, SQLite, events.
+ * @module
+ */
+const { queueError, describe } = require('./errors')
+
+/**
+ * Serialises a job exactly as the original library did (`JSON.stringify`), refusing values JSON
+ * cannot represent instead of storing `undefined`.
+ * @param {unknown} job
+ * @returns {string} the JSON text to store
+ * @throws {TypeError} `ERR_INVALID_JOB` for `undefined`, functions, symbols, BigInt, cycles
+ */
+function jobToJson(job) {
+  let text
+  try {
+    text = JSON.stringify(job)
+  } catch (err) {
+    throw invalidJob(job, err instanceof TypeError ? err.message : String(err))
+  }
+  if (typeof text !== 'string') throw invalidJob(job, 'JSON.stringify returned undefined')
+  return text
+}
+
+/**
+ * @param {unknown} job the refused value
+ * @param {string} why why JSON cannot represent it
+ * @returns {TypeError} `ERR_INVALID_JOB`
+ */
+const invalidJob = (job, why) =>
+  queueError(TypeError, 'ERR_INVALID_JOB', `Job must be a value JSON can represent (${why}); got ${describe(job)}`)
+
+/**
+ * Parses a claimed row.
+ * @param {number} id
+ * @param {string} text the stored JSON text, or `"\0"` and why the row is unreadable
+ * @returns {{id: number, job: any} | Error} the job, or `ERR_CORRUPT_JOB` with `jobId` when the
+ *   row is not UTF-8 text or not JSON
+ */
+function parseJob(id, text) {
+  if (text.charCodeAt(0) === 0) {
+    return queueError(Error, 'ERR_CORRUPT_JOB', `Job ${id} cannot be delivered: ${text.slice(1)}; it stays in the file`, { jobId: id })
+  }
+  try {
+    return { id, job: JSON.parse(text) }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err)
+    return queueError(Error, 'ERR_CORRUPT_JOB', `Job ${id} cannot be delivered: its text is not JSON (${why}); it stays in the file`, {
+      jobId: id,
+    })
+  }
+}
+
+module.exports = { jobToJson, parseJob }
