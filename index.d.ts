@@ -29,7 +29,9 @@ import { EventEmitter } from 'node:events'
  * Several processes may use the same file.
  *
  * Events: `open`, `close`, `start`, `stop`, `next` (`{id, job}`), `empty`, `add` (`{id, job}`),
- * `delete` (`{id}`) and `error` (a {@link PersistentQueue.QueueError}).
+ * `delete` (`{id}`) and `error` (a {@link PersistentQueue.QueueError}), typed by
+ * {@link PersistentQueue.EventMap}: `on`, `once`, `off`, `emit`, … accept only these names, with
+ * listeners of the right parameters (a misspelt event name is a compile error).
  *
  * Every error the queue raises is an `Error` (or `TypeError`/`RangeError`) with a stable `code`
  * (see {@link PersistentQueue.QueueErrorCode}): branch on `err.code`, never on the message.
@@ -39,7 +41,7 @@ import { EventEmitter } from 'node:events'
  *   comes back as a string, `undefined` properties are dropped, a `Map` becomes `{}`).
  *   Defaults to `any`, as an untyped JavaScript caller would use it.
  */
-declare class PersistentQueue<T = any> extends EventEmitter {
+declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.EventMap<T>> {
   /**
    * Creates the queue object. No file is touched until {@link PersistentQueue.open | open()}.
    * @param filename path of the queue file, created if missing (`''` or `':memory:'`: an in-memory
@@ -215,174 +217,6 @@ declare class PersistentQueue<T = any> extends EventEmitter {
    *   `ERR_QUEUE_CLOSED`, `SQLITE_BUSY`.
    */
   delete(id: number): Promise<number>
-
-  // ---------------------------------------------------------------------------------------------
-  // Typed events. Only the events this queue emits are accepted: a misspelt event name, or a
-  // listener whose parameters do not match the event, is a compile error.
-  // ---------------------------------------------------------------------------------------------
-
-  /**
-   * `open`: the queue file is open (emitted by `open()`, after recovery). No argument: unlike
-   * node-persistent-queue 1.0.x, which passed its `sqlite3` `Database`.
-   * @returns this queue.
-   */
-  on(event: 'open', listener: () => void): this
-  /** `close`: the queue file was closed by `close()`. No argument. @returns this queue. */
-  on(event: 'close', listener: () => void): this
-  /** `start`: emitted by `start()`, before the first `next`. No argument. @returns this queue. */
-  on(event: 'start', listener: () => void): this
-  /** `stop`: emitted by `stop()` and `abort()` (not by `close()`). No argument. @returns this queue. */
-  on(event: 'stop', listener: () => void): this
-  /**
-   * `next`: a job to run, as a {@link PersistentQueue.Task} `{id, job}` where `job` is the
-   * `JSON.parse` of the stored text. Call `done()` once when it is finished, or `abort()`.
-   * @returns this queue.
-   */
-  on(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
-  /**
-   * `empty`: the started queue found no job waiting (once each time it runs dry). No argument.
-   * @returns this queue.
-   */
-  on(event: 'empty', listener: () => void): this
-  /**
-   * `add`: a job was committed by `add()`, as a {@link PersistentQueue.Task} `{id, job}` where
-   * `job` is the very value passed to `add()`.
-   * @returns this queue.
-   */
-  on(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** `delete`: a job was deleted by `delete(id)`; the argument is `{id}`. @returns this queue. */
-  on(event: 'delete', listener: (info: { id: number }) => void): this
-  /**
-   * `error`: a failure with no caller to reject, as a {@link PersistentQueue.QueueError}: a job
-   * row that cannot be parsed (code `ERR_CORRUPT_JOB`, with `jobId`; the row stays in the file) or
-   * a failed background operation: a claim, a lease renewal or the poll for other processes' jobs
-   * (an SQLite code such as `SQLITE_BUSY`, `SQLITE_IOERR`). Without an
-   * `error` listener these become process warnings (`SqlitePersistentQueueWarning`), never throws.
-   * @returns this queue.
-   */
-  on(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
-
-  /** As `on('open')`, for one call. @returns this queue. */
-  once(event: 'open', listener: () => void): this
-  /** As `on('close')`, for one call. @returns this queue. */
-  once(event: 'close', listener: () => void): this
-  /** As `on('start')`, for one call. @returns this queue. */
-  once(event: 'start', listener: () => void): this
-  /** As `on('stop')`, for one call. @returns this queue. */
-  once(event: 'stop', listener: () => void): this
-  /** As `on('next')` (`{id, job}`), for one call. @returns this queue. */
-  once(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** As `on('empty')`, for one call. @returns this queue. */
-  once(event: 'empty', listener: () => void): this
-  /** As `on('add')` (`{id, job}`), for one call. @returns this queue. */
-  once(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** As `on('delete')` (`{id}`), for one call. @returns this queue. */
-  once(event: 'delete', listener: (info: { id: number }) => void): this
-  /** As `on('error')` (a `QueueError`), for one call. @returns this queue. */
-  once(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
-
-  /** As `on('open')`. @returns this queue. */
-  addListener(event: 'open', listener: () => void): this
-  /** As `on('close')`. @returns this queue. */
-  addListener(event: 'close', listener: () => void): this
-  /** As `on('start')`. @returns this queue. */
-  addListener(event: 'start', listener: () => void): this
-  /** As `on('stop')`. @returns this queue. */
-  addListener(event: 'stop', listener: () => void): this
-  /** As `on('next')` (`{id, job}`). @returns this queue. */
-  addListener(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** As `on('empty')`. @returns this queue. */
-  addListener(event: 'empty', listener: () => void): this
-  /** As `on('add')` (`{id, job}`). @returns this queue. */
-  addListener(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** As `on('delete')` (`{id}`). @returns this queue. */
-  addListener(event: 'delete', listener: (info: { id: number }) => void): this
-  /** As `on('error')` (a `QueueError`). @returns this queue. */
-  addListener(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
-
-  /** As `on('open')`, added before the other listeners. @returns this queue. */
-  prependListener(event: 'open', listener: () => void): this
-  /** As `on('close')`, added before the other listeners. @returns this queue. */
-  prependListener(event: 'close', listener: () => void): this
-  /** As `on('start')`, added before the other listeners. @returns this queue. */
-  prependListener(event: 'start', listener: () => void): this
-  /** As `on('stop')`, added before the other listeners. @returns this queue. */
-  prependListener(event: 'stop', listener: () => void): this
-  /** As `on('next')` (`{id, job}`), added before the other listeners. @returns this queue. */
-  prependListener(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** As `on('empty')`, added before the other listeners. @returns this queue. */
-  prependListener(event: 'empty', listener: () => void): this
-  /** As `on('add')` (`{id, job}`), added before the other listeners. @returns this queue. */
-  prependListener(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** As `on('delete')` (`{id}`), added before the other listeners. @returns this queue. */
-  prependListener(event: 'delete', listener: (info: { id: number }) => void): this
-  /** As `on('error')` (a `QueueError`), added before the other listeners. @returns this queue. */
-  prependListener(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
-
-  /** Removes a listener added for `open`. @returns this queue. */
-  off(event: 'open', listener: () => void): this
-  /** Removes a listener added for `close`. @returns this queue. */
-  off(event: 'close', listener: () => void): this
-  /** Removes a listener added for `start`. @returns this queue. */
-  off(event: 'start', listener: () => void): this
-  /** Removes a listener added for `stop`. @returns this queue. */
-  off(event: 'stop', listener: () => void): this
-  /** Removes a listener added for `next`. @returns this queue. */
-  off(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** Removes a listener added for `empty`. @returns this queue. */
-  off(event: 'empty', listener: () => void): this
-  /** Removes a listener added for `add`. @returns this queue. */
-  off(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** Removes a listener added for `delete`. @returns this queue. */
-  off(event: 'delete', listener: (info: { id: number }) => void): this
-  /** Removes a listener added for `error`. @returns this queue. */
-  off(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
-
-  /** Removes a listener added for `open` (same as `off`). @returns this queue. */
-  removeListener(event: 'open', listener: () => void): this
-  /** Removes a listener added for `close` (same as `off`). @returns this queue. */
-  removeListener(event: 'close', listener: () => void): this
-  /** Removes a listener added for `start` (same as `off`). @returns this queue. */
-  removeListener(event: 'start', listener: () => void): this
-  /** Removes a listener added for `stop` (same as `off`). @returns this queue. */
-  removeListener(event: 'stop', listener: () => void): this
-  /** Removes a listener added for `next` (same as `off`). @returns this queue. */
-  removeListener(event: 'next', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** Removes a listener added for `empty` (same as `off`). @returns this queue. */
-  removeListener(event: 'empty', listener: () => void): this
-  /** Removes a listener added for `add` (same as `off`). @returns this queue. */
-  removeListener(event: 'add', listener: (task: PersistentQueue.Task<T>) => void): this
-  /** Removes a listener added for `delete` (same as `off`). @returns this queue. */
-  removeListener(event: 'delete', listener: (info: { id: number }) => void): this
-  /** Removes a listener added for `error` (same as `off`). @returns this queue. */
-  removeListener(event: 'error', listener: (err: PersistentQueue.QueueError) => void): this
-
-  /**
-   * Emits `open` (no argument). The queue emits its events itself; emitting one by hand runs the
-   * listeners only and changes no queue state.
-   * @returns `true` if the event had listeners.
-   */
-  emit(event: 'open'): boolean
-  /** Emits `close` (no argument). @returns `true` if the event had listeners. */
-  emit(event: 'close'): boolean
-  /** Emits `start` (no argument). @returns `true` if the event had listeners. */
-  emit(event: 'start'): boolean
-  /** Emits `stop` (no argument). @returns `true` if the event had listeners. */
-  emit(event: 'stop'): boolean
-  /** Emits `next` with a `{id, job}` task. @returns `true` if the event had listeners. */
-  emit(event: 'next', task: PersistentQueue.Task<T>): boolean
-  /** Emits `empty` (no argument). @returns `true` if the event had listeners. */
-  emit(event: 'empty'): boolean
-  /** Emits `add` with a `{id, job}` task. @returns `true` if the event had listeners. */
-  emit(event: 'add', task: PersistentQueue.Task<T>): boolean
-  /** Emits `delete` with `{id}`. @returns `true` if the event had listeners. */
-  emit(event: 'delete', info: { id: number }): boolean
-  /**
-   * Emits `error` with a `QueueError`. As for any `EventEmitter`, throws the error when there is
-   * no `error` listener.
-   * @returns `true` if the event had listeners.
-   */
-  emit(event: 'error', err: PersistentQueue.QueueError): boolean
 }
 
 /** Types of `sqlite-persistent-queue`, and the class again as named and default export. */
@@ -390,7 +224,8 @@ declare namespace PersistentQueue {
   /**
    * Third constructor argument (not in node-persistent-queue 1.0.x). Every property is optional;
    * the defaults are `{ durability: 'full', busyTimeout: 5000, visibilityTimeout: 30000,
-   * pollInterval: 100 }` and no `maxFileSize`. Unknown properties are ignored at run time.
+   * pollInterval: 100 }` and no `maxFileSize`. An unknown property makes the constructor throw a
+   * `TypeError` with code `ERR_INVALID_ARG_VALUE` (a misspelt option never goes unnoticed).
    */
   export interface QueueOptions {
     /**
@@ -438,6 +273,44 @@ declare namespace PersistentQueue {
   }
 
   /**
+   * The events of a queue and their arguments, for `EventEmitter<EventMap<T>>` (@types/node):
+   * each key is an event name, its value the listener's parameters.
+   * @typeParam T the job type of the queue.
+   */
+  export interface EventMap<T = any> {
+    /**
+     * The queue file is open (emitted by `open()`, after recovery). No argument: unlike
+     * node-persistent-queue 1.0.x, which passed its `sqlite3` `Database`.
+     */
+    open: []
+    /** The queue file was closed by `close()`. */
+    close: []
+    /** Emitted by `start()`, before the first `next`. */
+    start: []
+    /** Emitted by `stop()` and `abort()` (not by `close()`). */
+    stop: []
+    /**
+     * A job to run, as a {@link Task} `{id, job}` where `job` is the `JSON.parse` of the stored
+     * text. Call `done()` once when it is finished, or `abort()`.
+     */
+    next: [task: Task<T>]
+    /** The started queue found no job waiting (once each time it runs dry). */
+    empty: []
+    /** A job was committed by `add()`: `{id, job}` where `job` is the very value passed to `add()`. */
+    add: [task: Task<T>]
+    /** A job was deleted by `delete(id)`. */
+    delete: [info: { id: number }]
+    /**
+     * A failure with no caller to reject, as a {@link QueueError}: a job row that cannot be parsed
+     * (code `ERR_CORRUPT_JOB`, with `jobId`; the row stays in the file) or a failed background
+     * operation: a claim, an ack retry, a lease renewal or the poll for other processes' jobs (an
+     * SQLite code such as `SQLITE_BUSY`, `SQLITE_IOERR`). Without an `error` listener these become
+     * process warnings (`SqlitePersistentQueueWarning`), never throws.
+     */
+    error: [err: QueueError]
+  }
+
+  /**
    * A job with its id, the argument of the `next` and `add` events (`{id, job}`, as
    * node-persistent-queue 1.0.x).
    * @typeParam T the job type of the queue.
@@ -467,6 +340,7 @@ declare namespace PersistentQueue {
    * - `ERR_INVALID_JOB`: a job JSON cannot represent (`undefined`, function, symbol, BigInt, cycle).
    * - `ERR_INVALID_ARG_TYPE`: an argument of the wrong type (no filename, an id that is not a
    *   safe integer, ...).
+   * - `ERR_INVALID_ARG_VALUE`: an unknown option.
    * - `ERR_OUT_OF_RANGE`: a bad `batchSize` or option value.
    * - `ERR_NOT_SUPPORTED`: `getSqlite3()`.
    * - `ERR_CORRUPT_JOB`: a stored job that is not UTF-8 JSON (`error` event, with `jobId`).
@@ -490,6 +364,7 @@ declare namespace PersistentQueue {
     | 'ERR_JOB_NOT_FOUND'
     | 'ERR_INVALID_JOB'
     | 'ERR_INVALID_ARG_TYPE'
+    | 'ERR_INVALID_ARG_VALUE'
     | 'ERR_OUT_OF_RANGE'
     | 'ERR_NOT_SUPPORTED'
     | 'ERR_CORRUPT_JOB'

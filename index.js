@@ -65,7 +65,11 @@ class PersistentQueue extends EventEmitter {
    *   `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`
    */
   open() {
-    if (this.#closing) return this.#closing.then(() => this.open(), () => this.open())
+    if (this.#closing)
+      return this.#closing.then(
+        () => this.open(),
+        () => this.open(),
+      )
     if (this.#state === 'open') return Promise.resolve()
     if (this.#opening) return this.#opening
     const before = this.#state
@@ -127,7 +131,8 @@ class PersistentQueue extends EventEmitter {
    * @throws {Error} 'Open queue database before starting queue', `ERR_NOT_OPEN`/`ERR_QUEUE_CLOSED`
    */
   start() {
-    if (this.#state === 'closing') throw queueError(Error, 'ERR_QUEUE_CLOSED', 'The queue is closing: open() it again after close() resolves')
+    if (this.#state === 'closing')
+      throw queueError(Error, 'ERR_QUEUE_CLOSED', 'The queue is closing: open() it again after close() resolves')
     if (!this.#conn) {
       const code = this.#state === 'closed' ? 'ERR_QUEUE_CLOSED' : 'ERR_NOT_OPEN'
       throw queueError(Error, code, 'Open queue database before starting queue')

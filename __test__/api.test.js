@@ -63,7 +63,10 @@ test('add resolves ids, emits add with the job, and updates length and emptiness
   const id = await q.add(job)
   assert.equal(id, 1)
   assert.equal(await q.add('second'), 2)
-  assert.deepEqual(events, [{ id: 1, job }, { id: 2, job: 'second' }])
+  assert.deepEqual(events, [
+    { id: 1, job },
+    { id: 2, job: 'second' },
+  ])
   assert.equal(events[0].job, job, 'the add event carries the caller’s own object, as the original')
   assert.equal(q.getLength(), 2)
   assert.equal(q.isEmpty(), false)
@@ -77,8 +80,14 @@ test('next delivers jobs in FIFO order with the JSON round trip, then empty', as
   const jobs = [{ a: 1 }, 'text', 3.5, [null, true], { nested: { deep: ['x'] } }, null, { date: new Date(0) }]
   for (const job of jobs) await q.add(job)
   const seen = await drain(q)
-  assert.deepEqual(seen.map((s) => s.id), [1, 2, 3, 4, 5, 6, 7])
-  assert.deepEqual(seen.map((s) => s.job), jobs.map((j) => JSON.parse(JSON.stringify(j))))
+  assert.deepEqual(
+    seen.map((s) => s.id),
+    [1, 2, 3, 4, 5, 6, 7],
+  )
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    jobs.map((j) => JSON.parse(JSON.stringify(j))),
+  )
   assert.equal(q.getLength(), 0)
   assert.equal(q.isEmpty(), true)
   await q.close()
@@ -131,7 +140,10 @@ test('delete removes a job, emits delete, resolves the id, and it is never deliv
   assert.equal(q.getLength(), 2)
   assert.equal(await q.has(gone), false)
   const seen = await drain(q)
-  assert.deepEqual(seen.map((s) => s.job), ['keep-1', 'keep-2'])
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    ['keep-1', 'keep-2'],
+  )
   await q.close()
 })
 
@@ -171,7 +183,10 @@ test('abort gives the job back to the head; start delivers it again', async (t) 
   q.abort()
   assert.equal(q.isStarted(), false)
   const seen = await drain(q)
-  assert.deepEqual(seen.map((s) => s.job), ['first', 'second'])
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    ['first', 'second'],
+  )
   assert.equal(seen[0].id, task.id)
   await q.close()
 })

@@ -30,7 +30,11 @@ test('SIGKILL inside a next handler loses no job; the job in hand comes back fir
   await after.open()
   assert.equal(after.getLength(), 6)
   const seen = await drain(after)
-  assert.deepEqual(seen.map((s) => s.id), [5, 6, 7, 8, 9, 10], 'the job in hand (5) first, then the rest in order')
+  assert.deepEqual(
+    seen.map((s) => s.id),
+    [5, 6, 7, 8, 9, 10],
+    'the job in hand (5) first, then the rest in order',
+  )
   assert.deepEqual(seen[0].job, { i: 5 })
   await after.close()
 })
@@ -48,6 +52,9 @@ test('SIGKILL while adding: every add that resolved is in the file', async (t) =
   // Resolved adds are committed; at most the adds in flight at the kill may also have landed.
   assert.deepEqual(ids.slice(0, resolved.length), resolved)
   assert.ok(ids.length - resolved.length <= 1, `${ids.length - resolved.length} unreported adds`)
-  assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => i + 1))
+  assert.deepEqual(
+    ids,
+    Array.from({ length: ids.length }, (_, i) => i + 1),
+  )
   await q.close()
 })

@@ -47,7 +47,10 @@ test('a process that ends with jobs claimed and the queue open: the next open() 
   const q = new PersistentQueue(file())
   await q.open()
   assert.equal(q.getLength(), 8)
-  assert.deepEqual((await drain(q)).map((s) => s.id), [1, 2, 3, 4, 5, 6, 7, 8])
+  assert.deepEqual(
+    (await drain(q)).map((s) => s.id),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  )
   await q.close()
 })
 

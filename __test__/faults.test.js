@@ -61,7 +61,10 @@ test('a read-only queue file: open rejects SQLITE_READONLY and the file is uncha
   }
   const again = new PersistentQueue(file())
   await again.open()
-  assert.deepEqual((await drain(again)).map((s) => s.job), ['kept'])
+  assert.deepEqual(
+    (await drain(again)).map((s) => s.job),
+    ['kept'],
+  )
   await again.close()
 })
 
@@ -131,13 +134,19 @@ test('corrupt job rows are reported with their id, left in place, and later jobs
   const errors = []
   reopened.on('error', (err) => errors.push(err))
   const seen = await drain(reopened)
-  assert.deepEqual(seen.map((s) => s.job), ['first', 'last'])
-  assert.deepEqual(errors.map((e) => [e.code, e.jobId]), [
-    ['ERR_CORRUPT_JOB', 2],
-    ['ERR_CORRUPT_JOB', 3],
-    ['ERR_CORRUPT_JOB', 4],
-    ['ERR_CORRUPT_JOB', 5],
-  ])
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    ['first', 'last'],
+  )
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.jobId]),
+    [
+      ['ERR_CORRUPT_JOB', 2],
+      ['ERR_CORRUPT_JOB', 3],
+      ['ERR_CORRUPT_JOB', 4],
+      ['ERR_CORRUPT_JOB', 5],
+    ],
+  )
   assert.match(errors[0].message, /not JSON/)
   assert.match(errors[1].message, /NULL/)
   assert.match(errors[2].message, /BLOB/)
@@ -158,7 +167,10 @@ test('a corrupt row with no error listener becomes a process warning, not a cras
   t.after(() => process.off('warning', onWarning))
   await q.open()
   const seen = await drain(q)
-  assert.deepEqual(seen.map((s) => s.job), ['ok'])
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    ['ok'],
+  )
   await new Promise((resolve) => setImmediate(resolve))
   assert.equal(warnings.length, 1)
   assert.equal(warnings[0].code, 'ERR_CORRUPT_JOB')

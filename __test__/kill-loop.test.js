@@ -31,7 +31,10 @@ async function killLoop(argsOf, kind, lo, hi) {
   for (let i = 0; i < KILLS; i++) {
     const run = await runAndKill(argsOf(i), kind, random(lo, hi))
     assert.equal(run.signal, 'SIGKILL')
-    assert.deepEqual(run.out.filter((l) => l.startsWith('FAILED')), [])
+    assert.deepEqual(
+      run.out.filter((l) => l.startsWith('FAILED')),
+      [],
+    )
     runs.push(run)
   }
   return runs

@@ -53,7 +53,10 @@ test('a delivery scheduled before close() does not stall the queue after reopen'
   )
   await q.open()
   const seen = await drain(q)
-  assert.deepEqual(seen.map((s) => s.job), [0, 1, 2, 3, 4])
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    [0, 1, 2, 3, 4],
+  )
   await q.close()
 })
 
@@ -167,7 +170,13 @@ test('an emptied queue on a big original file does not spin trying to shrink it'
 })
 
 test('timer options past 2^31-1 ms, or too small a lease, are refused', () => {
-  for (const options of [{ visibilityTimeout: 2 ** 31 }, { visibilityTimeout: 1e19 }, { visibilityTimeout: 0 }, { pollInterval: 0 }, { busyTimeout: 2 ** 40 }]) {
+  for (const options of [
+    { visibilityTimeout: 2 ** 31 },
+    { visibilityTimeout: 1e19 },
+    { visibilityTimeout: 0 },
+    { pollInterval: 0 },
+    { busyTimeout: 2 ** 40 },
+  ]) {
     assert.throws(() => new PersistentQueue('x', 1, options), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, JSON.stringify(options))
   }
   assert.throws(() => new PersistentQueue('x', 1, { maxFileSize: '1000' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
@@ -190,9 +199,13 @@ test('require() without a built addon throws ERR_ADDON_NOT_BUILT with advice', (
   // A copy of the package without any .node file: what a skipped install script leaves.
   for (const f of ['index.js', 'binding.js', 'package.json']) fs.copyFileSync(path.join(__dirname, '..', f), path.join(dir, f))
   fs.cpSync(path.join(__dirname, '..', 'lib'), path.join(dir, 'lib'), { recursive: true })
-  const r = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(dir)}) } catch (e) { console.log(e.code + ' ' + e.message) }`], {
-    encoding: 'utf8',
-    env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' },
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `try { require(${JSON.stringify(dir)}) } catch (e) { console.log(e.code + ' ' + e.message) }`],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' },
+    },
+  )
   assert.match(r.stdout, /^ERR_ADDON_NOT_BUILT .*npm rebuild sqlite-persistent-queue/)
 })

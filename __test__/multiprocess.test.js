@@ -23,7 +23,10 @@ async function holdWriteLock(file, ms) {
   await probe.open()
   let probes = 0
   for (;;) {
-    const r = await probe.add('probe').then(() => 'ok', (e) => e.code)
+    const r = await probe.add('probe').then(
+      () => 'ok',
+      (e) => e.code,
+    )
     if (r === 'SQLITE_BUSY') break
     assert.equal(r, 'ok')
     probes++
@@ -53,12 +56,19 @@ test('2 producers and 2 consumers on one file: 20,000 jobs, each delivered exact
   for (const c of consumers) assert.deepEqual(await c.exited, { code: 0, signal: null })
 
   const all = [...producers, ...consumers].flatMap((w) => w.lines)
-  assert.deepEqual(all.filter((l) => l.startsWith('FAILED')), [], 'no operation was rejected')
+  assert.deepEqual(
+    all.filter((l) => l.startsWith('FAILED')),
+    [],
+    'no operation was rejected',
+  )
   const added = producers.flatMap((p) => p.lines.filter((l) => l.startsWith('ADDED')).map((l) => Number(l.split(' ')[1])))
   assert.equal(added.length, 2 * perProducer)
   const deliveries = consumers.flatMap((c) => c.lines.filter((l) => l.startsWith('GOT')).map((l) => Number(l.split(' ')[1])))
   assert.equal(deliveries.length, 2 * perProducer, 'no job was delivered twice')
-  assert.deepEqual([...new Set(deliveries)].sort((a, b) => a - b), [...added].sort((a, b) => a - b))
+  assert.deepEqual(
+    [...new Set(deliveries)].sort((a, b) => a - b),
+    [...added].sort((a, b) => a - b),
+  )
   for (const c of consumers) {
     // Each consumer claims in id order, and each producer's ids rise with its seq: per producer,
     // a consumer sees that producer's jobs in order.
@@ -88,7 +98,10 @@ test('an empty consumer notices jobs another process adds', async (t) => {
   const producer = startWorker([file(), 'add', '25', 'X'])
   assert.deepEqual(await producer.exited, { code: 0, signal: null })
   while (seen.length < 25) await new Promise((resolve) => setTimeout(resolve, 20))
-  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => i))
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 25 }, (_, i) => i),
+  )
   await q.close()
 })
 
@@ -147,6 +160,9 @@ test('busyTimeout spent: add rejects SQLITE_BUSY and writes nothing', async (t) 
   await exited
   assert.deepEqual(await q.getJobIds('during'), [])
   assert.equal(q.getLength(), 1 + probes)
-  assert.deepEqual((await drain(q)).map((s) => s.job), ['before', ...Array(probes).fill('probe')])
+  assert.deepEqual(
+    (await drain(q)).map((s) => s.job),
+    ['before', ...Array(probes).fill('probe')],
+  )
   await q.close()
 })

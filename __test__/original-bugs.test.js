@@ -15,7 +15,10 @@ test('concurrent adds resolve distinct ids in call order, and add events carry t
   const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => q.add({ i })))
   const expected = Array.from({ length: 500 }, (_, i) => i + 1)
   assert.deepEqual(ids, expected)
-  assert.deepEqual(events, expected.map((id) => [id, { i: id - 1 }]))
+  assert.deepEqual(
+    events,
+    expected.map((id) => [id, { i: id - 1 }]),
+  )
   assert.equal(q.getLength(), 500)
   await q.close()
 })
@@ -122,7 +125,10 @@ test('stop() and start() in any order never deliver a job twice or deliver undef
   const emptied = once(q, 'empty')
   q.start()
   await emptied
-  assert.deepEqual(seen, Array.from({ length: total }, (_, i) => i))
+  assert.deepEqual(
+    seen,
+    Array.from({ length: total }, (_, i) => i),
+  )
   await q.close()
 })
 

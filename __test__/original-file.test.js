@@ -47,8 +47,10 @@ test('after migration the original schema still works: its INSERT and its counte
   await q.close()
   // What the original's open() and add() run on the migrated file: it recreates its counter
   // triggers, recounts, and inserts (the trigger bumps the counter).
-  await execScript(file(), ORIGINAL_FILE.split('INSERT INTO queue (job)')[0] +
-    `INSERT INTO queue (job) VALUES ('{"task":"from-original"}');`)
+  await execScript(
+    file(),
+    ORIGINAL_FILE.split('INSERT INTO queue (job)')[0] + `INSERT INTO queue (job) VALUES ('{"task":"from-original"}');`,
+  )
   const again = new PersistentQueue(file())
   await again.open()
   assert.equal(again.getLength(), 4)
@@ -58,7 +60,10 @@ test('after migration the original schema still works: its INSERT and its counte
   await again.delete(await again.getFirstJobId({ task: 'ours' }))
   assert.equal(again.getLength(), 4)
   const seen = await drain(again)
-  assert.deepEqual(seen.map((s) => s.id), [2, 4, 5, 6])
+  assert.deepEqual(
+    seen.map((s) => s.id),
+    [2, 4, 5, 6],
+  )
   assert.deepEqual(seen[3].job, { task: 'from-original' })
   await again.close()
 })

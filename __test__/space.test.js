@@ -32,8 +32,11 @@ test('a drained queue shrinks its file and WAL back to a few pages', async (t) =
 
 test('a file of the original library (no auto-vacuum) shrinks too, by VACUUM on empty', async (t) => {
   const { file } = tempDir(t)
-  await execScript(file(), `CREATE TABLE queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
-    CREATE TABLE queue_count (counter BIGINT); INSERT INTO queue_count VALUES (0);`)
+  await execScript(
+    file(),
+    `CREATE TABLE queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
+    CREATE TABLE queue_count (counter BIGINT); INSERT INTO queue_count VALUES (0);`,
+  )
   const { full, after } = await fillAndDrain(file())
   assert.ok(full > 1_000_000)
   assert.ok(after <= 64 * 1024, `the drained queue still takes ${after} bytes`)

@@ -71,7 +71,10 @@ test('package.json points "types" at index.d.ts and publishes it', () => {
 
 test('tsc -p __test__/fixtures passes: the typed API, every import form, every @ts-expect-error', () => {
   nodeTypesRoot()
-  assert.ok(fixtureFiles().some((f) => f.endsWith('usage.ts')), 'usage.ts fixture is missing')
+  assert.ok(
+    fixtureFiles().some((f) => f.endsWith('usage.ts')),
+    'usage.ts fixture is missing',
+  )
   const { status, output } = tsc('-p', FIXTURES)
   assert.equal(output, '', 'tsc reported problems')
   assert.equal(status, 0)

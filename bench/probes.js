@@ -29,7 +29,9 @@ function fsyncProbe(samples = 300) {
 
 function git(args) {
   try {
-    return execSync(`git ${args}`, { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    return execSync(`git ${args}`, { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
   } catch {
     return null
   }
@@ -51,12 +53,11 @@ function hasDebugSections(buf) {
   return false
 }
 
-/** Name, time, size and kind (debug or release) of the native addon that require('..') loads. */
+/** Name, time, size and kind (debug or release) of the native addon require('..') loads (bench/addon.js). */
 function addon() {
-  const root = path.join(__dirname, '..')
-  const file = fs.readdirSync(root).find((f) => f.startsWith('sqlite-persistent-queue.') && f.endsWith('.node'))
-  if (!file) return null
-  const full = path.join(root, file)
+  const full = process.env.NAPI_RS_NATIVE_LIBRARY_PATH
+  if (!full || !fs.existsSync(full)) return null
+  const file = path.basename(full)
   const debug = hasDebugSections(fs.readFileSync(full))
   return { file, builtAt: fs.statSync(full).mtime.toISOString(), bytes: fs.statSync(full).size, debug }
 }

@@ -2,14 +2,18 @@
 // Turns results (see run.js) into the Markdown report, the targets check and the chart spec.
 
 const NOTES = {
-  'ours-full': 'Loaded from the repository root (`require(\'..\')`); its drain row stands for both durability settings (acks always commit with NORMAL). A burst\'s p99 loop delay is the few long ticks of 10,000 add() calls made in one synchronous run (JSON, a Promise and a pending record each) and of copying them into native batches of at most 2,048 operations; the SQLite work runs on the thread pool. The drain is one thread-pool round trip and one write transaction per ack, and the next job waits for its ack: the main thread is mostly idle.',
-  'ours-normal': 'Same queue with durability \'normal\' (adds commit without fsync); the drain is not repeated.',
+  'ours-full':
+    "Loaded from the repository root (`require('..')`); its drain row stands for both durability settings (acks always commit with NORMAL). A burst's p99 loop delay is the few long ticks of 10,000 add() calls made in one synchronous run (JSON, a Promise and a pending record each) and of copying them into native batches of at most 2,048 operations; the SQLite work runs on the thread pool. The drain is one thread-pool round trip and one write transaction per ack, and the next job waits for its ack: the main thread is mostly idle.",
+  'ours-normal': "Same queue with durability 'normal' (adds commit without fsync); the drain is not repeated.",
   npq: 'Its sqlite3 ^4 resolves to 4.2.0, which builds from source on Node 20 (node-pre-gyp finds no prebuilt binary and falls back to node-gyp; its nan ^2.12.1 resolves to 2.30.0, which supports Node 20): no `overrides` needed. One autocommit transaction per add and per done(), rollback journal: several fsyncs each. Runs VACUUM on every `empty`.',
-  plainjob: 'Synchronous API on the main thread: add() is a plain loop, so the event loop is blocked for the whole burst; its worker loop awaits only microtasks, so a drain blocks the event loop until the queue is empty. Done jobs are kept (status done), not deleted. ES module, loaded with import().',
-  'better-queue': 'The ticket\'s `queued` comes before the store commits (a cargo of up to 3,000 rows per transaction), so the add timings also wait for that commit at the end; awaited adds pay better-queue\'s setTimeout(0) per push. FIFO breaks at write time: the store sends each cargo\'s INSERTs through sqlite3 in its default parallel mode (no serialize()), so rows reach SQLite, and get their `added` order, in thread-pool order; the drain follows that stored order (in a check, the inversions in the stored order equalled those delivered).',
-  raw: 'Not a queue: what SQLite itself allows on this machine (WAL, FULL), all on the main thread. Its awaited adds are one autocommit INSERT with an fsync each: the ceiling for durability \'full\' (plainjob is faster there because NORMAL skips the fsync).',
+  plainjob:
+    'Synchronous API on the main thread: add() is a plain loop, so the event loop is blocked for the whole burst; its worker loop awaits only microtasks, so a drain blocks the event loop until the queue is empty. Done jobs are kept (status done), not deleted. ES module, loaded with import().',
+  'better-queue':
+    "The ticket's `queued` comes before the store commits (a cargo of up to 3,000 rows per transaction), so the add timings also wait for that commit at the end; awaited adds pay better-queue's setTimeout(0) per push. FIFO breaks at write time: the store sends each cargo's INSERTs through sqlite3 in its default parallel mode (no serialize()), so rows reach SQLite, and get their `added` order, in thread-pool order; the drain follows that stored order (in a check, the inversions in the stored order equalled those delivered).",
+  raw: "Not a queue: what SQLite itself allows on this machine (WAL, FULL), all on the main thread. Its awaited adds are one autocommit INSERT with an fsync each: the ceiling for durability 'full' (plainjob is faster there because NORMAL skips the fsync).",
   'floor-noop': 'Floor under any design that crosses to the libuv thread pool once per job.',
-  'floor-delete': 'Floor under any design that commits once and yields one event-loop turn per job (on the main thread, no thread-pool hop).',
+  'floor-delete':
+    'Floor under any design that commits once and yields one event-loop turn per job (on the main thread, no thread-pool hop).',
 }
 
 const SCEN = [
@@ -62,16 +66,26 @@ function multiTable(mp) {
   if (mp.error) return `Failed: \`${mp.error.split('\n')[0]}\``
   const m = mp.median
   return table(
-    ['system', 'processes', 'jobs/s, first add to last ack', 'add phase (ms)', 'errors', 'delivered / dup / missing', 'out of order (per consumer, per producer)'],
-    [[
-      'sqlite-persistent-queue (full)',
-      `2 producers (~${mp.config.inflight} adds in flight each) + 2 consumers (compat API, batchSize ${mp.config.batch})`,
-      int(m.rate),
-      ms(m.addPhaseMs),
-      m.errors,
-      `${m.delivered} / ${m.duplicates} / ${m.missing}`,
-      m.outOfOrder,
-    ]],
+    [
+      'system',
+      'processes',
+      'jobs/s, first add to last ack',
+      'add phase (ms)',
+      'errors',
+      'delivered / dup / missing',
+      'out of order (per consumer, per producer)',
+    ],
+    [
+      [
+        'sqlite-persistent-queue (full)',
+        `2 producers (~${mp.config.inflight} adds in flight each) + 2 consumers (compat API, batchSize ${mp.config.batch})`,
+        int(m.rate),
+        ms(m.addPhaseMs),
+        m.errors,
+        `${m.delivered} / ${m.duplicates} / ${m.missing}`,
+        m.outOfOrder,
+      ],
+    ],
   )
 }
 
@@ -86,7 +100,10 @@ function scaleTable(sc) {
     ['claim rate, first 5% of jobs → last 5%', `${int(sc.claimRateStart)} → ${int(sc.claimRateEnd)} jobs/s`],
     ['RSS before drain → peak during drain', `${sc.rssBeforeMB.toFixed(0)} MB → ${sc.rssPeakMB.toFixed(0)} MB`],
     ['file + -wal + -shm: filled, before drain', `${mb(sc.bytesFilled)}, ${mb(sc.bytesBefore)}`],
-    ['file + -wal + -shm: at `empty`, settled (still open), after close', `${sc.bytesAtEmpty == null ? 'n/a' : mb(sc.bytesAtEmpty)}, ${mb(sc.bytesAfterDrain)}${sc.settleMs == null ? '' : ` (${(Math.max(0, sc.settleMs) / 1000).toFixed(1)} s after empty)`}, ${mb(sc.bytesAfterClose)}`],
+    [
+      'file + -wal + -shm: at `empty`, settled (still open), after close',
+      `${sc.bytesAtEmpty == null ? 'n/a' : mb(sc.bytesAtEmpty)}, ${mb(sc.bytesAfterDrain)}${sc.settleMs == null ? '' : ` (${(Math.max(0, sc.settleMs) / 1000).toFixed(1)} s after empty)`}, ${mb(sc.bytesAfterClose)}`,
+    ],
     ['delivered / dup / missing / out of order', `${sc.delivered} / ${sc.duplicates} / ${sc.missing} / ${sc.outOfOrder}`],
   ]
   const when = sc.at ? `\n\nMeasured ${sc.at} with \`${sc.command}\`.` : ''
@@ -104,10 +121,19 @@ function targets(res) {
   const sq = get('npq', 'addSerial')
   const dr = get('ours-full', 'drain')
   if (bf) check('add at once (full) ≥ 150,000/s', int(bf.rate), bf.rate >= 150000)
-  if (sf && sq) check('awaited add (full) ≥ 2× node-persistent-queue', `${int(sf.rate)} vs ${int(sq.rate)} (${(sf.rate / sq.rate).toFixed(1)}×)`, sf.rate >= 2 * sq.rate)
+  if (sf && sq)
+    check(
+      'awaited add (full) ≥ 2× node-persistent-queue',
+      `${int(sf.rate)} vs ${int(sq.rate)} (${(sf.rate / sq.rate).toFixed(1)}×)`,
+      sf.rate >= 2 * sq.rate,
+    )
   if (sn) check('awaited add (normal) ≥ 20,000/s', int(sn.rate), sn.rate >= 20000)
   if (dr) check('drain ≥ 15,000/s', int(dr.rate), dr.rate >= 15000)
-  for (const [id, key] of [['ours-full', 'addBurst'], ['ours-normal', 'addBurst'], ['ours-full', 'drain']]) {
+  for (const [id, key] of [
+    ['ours-full', 'addBurst'],
+    ['ours-normal', 'addBurst'],
+    ['ours-full', 'drain'],
+  ]) {
     const m = get(id, key)
     if (m) check(`p99 loop delay ≤ 5 ms (${id}, ${key})`, `${ms(m.loopP99)} ms`, m.loopP99 <= 5)
   }
@@ -115,14 +141,26 @@ function targets(res) {
   if (sc && !sc.error) {
     check('1M jobs: open < 100 ms', `${ms(sc.openMsFirst)} ms`, sc.openMsFirst < 100)
     check('1M jobs: peak RSS < 150 MB during drain', `${sc.rssPeakMB.toFixed(0)} MB`, sc.rssPeakMB < 150)
-    check('1M jobs: claim rate flat (end ≥ 80% of start)', `${int(sc.claimRateStart)} → ${int(sc.claimRateEnd)}`, sc.claimRateEnd >= 0.8 * sc.claimRateStart)
-    check('1M jobs: file size near zero after drain (< 1 MiB)', `${mb(sc.bytesAfterDrain)} open, ${mb(sc.bytesAfterClose)} closed`, sc.bytesAfterClose < 2 ** 20)
+    check(
+      '1M jobs: claim rate flat (end ≥ 80% of start)',
+      `${int(sc.claimRateStart)} → ${int(sc.claimRateEnd)}`,
+      sc.claimRateEnd >= 0.8 * sc.claimRateStart,
+    )
+    check(
+      '1M jobs: file size near zero after drain (< 1 MiB)',
+      `${mb(sc.bytesAfterDrain)} open, ${mb(sc.bytesAfterClose)} closed`,
+      sc.bytesAfterClose < 2 ** 20,
+    )
   }
   const mp = res.multiProcess
   if (mp && !mp.error) {
     const m = mp.median
     check('4 processes ≥ 20,000 jobs/s total', int(m.rate), m.rate >= 20000)
-    check('4 processes: zero errors, exactly once', `${m.errors} errors, ${m.duplicates} dup, ${m.missing} missing`, m.errors === 0 && m.duplicates === 0 && m.missing === 0)
+    check(
+      '4 processes: zero errors, exactly once',
+      `${m.errors} errors, ${m.duplicates} dup, ${m.missing} missing`,
+      m.errors === 0 && m.duplicates === 0 && m.missing === 0,
+    )
   }
   return out.join('\n')
 }
@@ -140,7 +178,9 @@ function markdown(res) {
     `Command: \`${res.command}\` (${res.generatedAt}).`,
     `${c.n.toLocaleString('en-US')} jobs of ~130 bytes JSON, fresh file per run, median of ${c.runs} run(s) after one warm-up of ${c.warmup} jobs in the same process; one process per system and scenario. Event-loop delay: monitorEventLoopDelay, resolution ${c.resolution} ms (for synchronous APIs the p99 is the whole blocked stretch). Our batchSize: ${c.batch}.`,
     `fsync probe: median ${Math.round(fs.medianUs)} µs, p99 ${Math.round(fs.p99Us)} µs (${fs.samples} fsyncs of a ${130}-byte append).` +
-      (perAdd ? ` Our awaited add with 'full' takes ${Math.round(perAdd)} µs, ${(perAdd / fs.medianUs).toFixed(1)}× the median fsync.` : ''),
+      (perAdd
+        ? ` Our awaited add with 'full' takes ${Math.round(perAdd)} µs, ${(perAdd / fs.medianUs).toFixed(1)}× the median fsync.`
+        : ''),
     '',
     mainTable(res),
     '',
@@ -178,7 +218,10 @@ function chartSpec(res) {
       .filter((b, i) => res.systems[i].scenarios[key]),
   }))
   if (res.multiProcess?.median) {
-    panels.push({ title: '4 processes, one file (2 producers + 2 consumers)', bars: [{ label: 'sqlite-persistent-queue (full)', value: res.multiProcess.median.rate, color: 0 }] })
+    panels.push({
+      title: '4 processes, one file (2 producers + 2 consumers)',
+      bars: [{ label: 'sqlite-persistent-queue (full)', value: res.multiProcess.median.rate, color: 0 }],
+    })
   }
   const m = res.machine
   return {

@@ -17,6 +17,8 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { fork } = require('node:child_process')
+const { useBenchAddon } = require('./addon')
+useBenchAddon()
 const { systems } = require('./systems')
 const { fsyncProbe, machine } = require('./probes')
 const { runMultiProcess } = require('./multiproc')
@@ -100,7 +102,11 @@ async function main() {
       log(`${s.id} ${scenario} ...`)
       const r = await measure(s.id, scenario, opts)
       entry.scenarios[scenario] = r
-      log(r.error ? `  failed: ${r.error.split('\n')[0]}` : `  ${Math.round(r.median.rate)} jobs/s, p99 loop ${r.median.loopP99.toFixed(1)} ms`)
+      log(
+        r.error
+          ? `  failed: ${r.error.split('\n')[0]}`
+          : `  ${Math.round(r.median.rate)} jobs/s, p99 loop ${r.median.loopP99.toFixed(1)} ms`,
+      )
     }
     res.systems.push(entry)
   }

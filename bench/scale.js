@@ -74,7 +74,7 @@ async function drain({ file, n, batch }) {
   // The queue may give space back after `empty` in the background: wait until the file size has
   // not changed for 1 s (at most 120 s) before the "after drain" size.
   const settle0 = performance.now()
-  for (let last = -1, stable = 0; stable < 10 && performance.now() - settle0 < 120000; ) {
+  for (let last = -1, stable = 0; stable < 10 && performance.now() - settle0 < 120000;) {
     await new Promise((resolve) => setTimeout(resolve, 100))
     const now = fileBytes(file)
     stable = now === last ? stable + 1 : 0

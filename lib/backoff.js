@@ -48,7 +48,10 @@ class Backoff {
   }
 }
 
-/** @returns {Promise<void>} resolves after `ms` milliseconds (a ref'd timer) */
+/**
+ * @param {number} ms
+ * @returns {Promise<void>} resolves after `ms` milliseconds (a ref'd timer)
+ */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 module.exports = { Backoff, POLICIES, sleep }

@@ -267,9 +267,7 @@ class Consumer {
    */
   #claim(quiet = false) {
     this.#claiming = true
-    this.#work
-      .push(OP.CLAIM, this.#batchSize, undefined, (jobs) => this.#claimed(jobs, quiet))
-      .catch((err) => this.#claimFailed(err))
+    this.#work.push(OP.CLAIM, this.#batchSize, undefined, (jobs) => this.#claimed(jobs, quiet)).catch((err) => this.#claimFailed(err))
   }
 
   /**

@@ -35,7 +35,7 @@ const DEFAULTS = Object.freeze({
   maxFileSize: undefined,
 })
 
-/** Inclusive ranges of the options that are ms. */
+/** Inclusive ranges of the options that are ms. @type {Readonly<Record<'busyTimeout' | 'visibilityTimeout' | 'pollInterval', [number, number]>>} */
 const TIMER_LIMITS = Object.freeze({
   busyTimeout: [0, MAX_TIMER_MS],
   visibilityTimeout: [30, MAX_TIMER_MS],
@@ -88,7 +88,11 @@ function checkOptions(options) {
   }
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(DEFAULTS, key)) {
-      throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', `Unknown option ${JSON.stringify(key)}; the options are: ${Object.keys(DEFAULTS).join(', ')}`)
+      throw queueError(
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        `Unknown option ${JSON.stringify(key)}; the options are: ${Object.keys(DEFAULTS).join(', ')}`,
+      )
     }
   }
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
@@ -99,7 +103,8 @@ function checkOptions(options) {
   if (merged.durability !== 'full' && merged.durability !== 'normal') {
     throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.durability must be 'full' or 'normal'; got ${String(merged.durability)}`)
   }
-  for (const [name, [min, max]] of Object.entries(TIMER_LIMITS)) {
+  for (const name of /** @type {Array<keyof typeof TIMER_LIMITS>} */ (Object.keys(TIMER_LIMITS))) {
+    const [min, max] = TIMER_LIMITS[name]
     const value = merged[name]
     if (typeof value !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `options.${name} must be a number of ms`)
     if (!(value >= min && value <= max)) {

@@ -66,7 +66,11 @@ function buildWithCargo() {
   console.error('sqlite-persistent-queue: building the native addon from source (about a minute)…')
   try {
     run('cargo', ['build', '--release', '--lib', '--target-dir', targetDir])
-    const lib = { linux: 'libsqlite_persistent_queue.so', darwin: 'libsqlite_persistent_queue.dylib', win32: 'sqlite_persistent_queue.dll' }[process.platform]
+    const lib = {
+      linux: 'libsqlite_persistent_queue.so',
+      darwin: 'libsqlite_persistent_queue.dylib',
+      win32: 'sqlite_persistent_queue.dll',
+    }[process.platform]
     fs.copyFileSync(path.join(targetDir, 'release', lib), path.join(root, platformFileName()))
   } finally {
     fs.rmSync(targetDir, { recursive: true, force: true })

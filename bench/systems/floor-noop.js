@@ -1,5 +1,5 @@
 'use strict'
-// Floor probe for the drain: require('../../binding').probeNoop(), a no-op AsyncTask (one round
+// Floor probe for the drain: probeNoop() of the benchmark's addon build (bench/addon.js), a no-op AsyncTask (one round
 // trip through the libuv thread pool, no SQLite), awaited in a loop, once per job. No file, no
 // durability; jobs are only counted.
 const { probeNoop } = require('../../binding')

@@ -58,41 +58,80 @@ impl QueueError {
 impl fmt::Display for QueueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-      QueueError::Closed => write!(f, "The queue is closed: call open() before using it again"),
-      QueueError::NotOpen => write!(f, "The queue is not open: call open() and wait for it first"),
-      QueueError::JobNotFound(id) => write!(f, "Job id {id} is not in the queue"),
-      QueueError::InvalidArg(what) => write!(f, "Invalid argument: {what}"),
-      QueueError::SchemaTooNew(v) => write!(
-        f,
-        "The queue file has schema version {v}, newer than this library supports: upgrade sqlite-persistent-queue"
-      ),
-      QueueError::Internal(what) => write!(f, "Internal error (please report it): {what}"),
-      QueueError::Sqlite { message, .. } => f.write_str(message),
-    }
+            QueueError::Closed => {
+                f.write_str("The queue is closed: call open() before using it again")
+            }
+            QueueError::NotOpen => {
+                f.write_str("The queue is not open: call open() and wait for it first")
+            }
+            QueueError::JobNotFound(id) => write!(f, "Job id {id} is not in the queue"),
+            QueueError::InvalidArg(what) => write!(f, "Invalid argument: {what}"),
+            QueueError::SchemaTooNew(v) => write!(
+                f,
+                "The queue file has schema version {v}, newer than this library supports: \
+                 upgrade sqlite-persistent-queue"
+            ),
+            QueueError::Internal(what) => write!(f, "Internal error (please report it): {what}"),
+            QueueError::Sqlite { message, .. } => f.write_str(message),
+        }
     }
 }
 
 impl std::error::Error for QueueError {}
 
-/// The SQLite code name and the advice we attach to it.
+/// The SQLite code name and the advice we attach to it (<https://www.sqlite.org/rescode.html>).
 fn describe(code: ErrorCode) -> (&'static str, &'static str) {
     match code {
-    ErrorCode::DatabaseBusy => ("SQLITE_BUSY", "another connection held the write lock for longer than busyTimeout; retry later or raise busyTimeout"),
-    ErrorCode::DatabaseLocked => ("SQLITE_LOCKED", "a table is locked by this connection; retry later"),
-    ErrorCode::NotADatabase => ("SQLITE_NOTADB", "the file exists but is not an SQLite database; pass the path of a queue file or of a file that does not exist yet"),
-    ErrorCode::DiskFull => ("SQLITE_FULL", "the disk or the database size limit is full; free space, then retry"),
-    ErrorCode::ReadOnly => ("SQLITE_READONLY", "the queue file or its folder is read-only; the queue needs write access to both"),
-    ErrorCode::CannotOpen => ("SQLITE_CANTOPEN", "the file cannot be opened; check that its folder exists and is writable"),
-    ErrorCode::DatabaseCorrupt => ("SQLITE_CORRUPT", "the database file is damaged; restore it from a backup"),
-    ErrorCode::SystemIoFailure => ("SQLITE_IOERR", "the operating system reported an I/O error; check the disk"),
-    ErrorCode::PermissionDenied => ("SQLITE_PERM", "access was denied; check the file's permissions"),
-    ErrorCode::ConstraintViolation => ("SQLITE_CONSTRAINT", "a constraint failed"),
-    ErrorCode::TooBig => ("SQLITE_TOOBIG", "the job is larger than SQLite's size limit"),
-    ErrorCode::OutOfMemory => ("SQLITE_NOMEM", "SQLite ran out of memory"),
-    ErrorCode::OperationInterrupted => ("SQLITE_INTERRUPT", "the operation was interrupted"),
-    ErrorCode::FileLockingProtocolFailed => ("SQLITE_PROTOCOL", "the file locking protocol failed; retry"),
-    _ => ("SQLITE_ERROR", "SQLite reported an error"),
-  }
+        ErrorCode::DatabaseBusy => (
+            "SQLITE_BUSY",
+            "another connection held the write lock for longer than busyTimeout; \
+             retry later or raise busyTimeout",
+        ),
+        ErrorCode::DatabaseLocked => (
+            "SQLITE_LOCKED",
+            "a table is locked by this connection; retry later",
+        ),
+        ErrorCode::NotADatabase => (
+            "SQLITE_NOTADB",
+            "the file exists but is not an SQLite database; \
+             pass the path of a queue file or of a file that does not exist yet",
+        ),
+        ErrorCode::DiskFull => (
+            "SQLITE_FULL",
+            "the disk or the database size limit is full; free space, then retry",
+        ),
+        ErrorCode::ReadOnly => (
+            "SQLITE_READONLY",
+            "the queue file or its folder is read-only; the queue needs write access to both",
+        ),
+        ErrorCode::CannotOpen => (
+            "SQLITE_CANTOPEN",
+            "the file cannot be opened; check that its folder exists and is writable",
+        ),
+        ErrorCode::DatabaseCorrupt => (
+            "SQLITE_CORRUPT",
+            "the database file is damaged; restore it from a backup",
+        ),
+        ErrorCode::SystemIoFailure => (
+            "SQLITE_IOERR",
+            "the operating system reported an I/O error; check the disk",
+        ),
+        ErrorCode::PermissionDenied => (
+            "SQLITE_PERM",
+            "access was denied; check the file's permissions",
+        ),
+        ErrorCode::ConstraintViolation => ("SQLITE_CONSTRAINT", "a constraint failed"),
+        ErrorCode::TooBig => (
+            "SQLITE_TOOBIG",
+            "the job is larger than SQLite's size limit",
+        ),
+        ErrorCode::OutOfMemory => ("SQLITE_NOMEM", "SQLite ran out of memory"),
+        ErrorCode::OperationInterrupted => ("SQLITE_INTERRUPT", "the operation was interrupted"),
+        ErrorCode::FileLockingProtocolFailed => {
+            ("SQLITE_PROTOCOL", "the file locking protocol failed; retry")
+        }
+        _ => ("SQLITE_ERROR", "SQLite reported an error"),
+    }
 }
 
 impl From<rusqlite::Error> for QueueError {

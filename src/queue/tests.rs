@@ -192,21 +192,25 @@ fn claims_of_a_dropped_owner_are_recovered_at_open_but_live_claims_are_not() {
     );
 }
 
+/// A file as node-persistent-queue 1.0.x writes it, with jobs 2 and 3 pending.
+const ORIGINAL_SCHEMA: &str = "
+CREATE TABLE queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
+CREATE TABLE queue_count (counter BIGINT); INSERT INTO queue_count VALUES (0);
+CREATE TRIGGER queue_insert AFTER INSERT ON queue
+  BEGIN UPDATE queue_count SET counter = counter + 1; END;
+CREATE TRIGGER queue_delete AFTER DELETE ON queue
+  BEGIN UPDATE queue_count SET counter = counter - 1; END;
+INSERT INTO queue (job) VALUES ('{\"n\":1}'), ('{\"n\":2}'), ('{\"n\":3}');
+DELETE FROM queue WHERE id = 1;
+";
+
 #[test]
 fn a_file_of_the_original_library_opens_and_continues_its_ids() {
     let db = TempDb::new("original");
     {
         let conn = rusqlite::Connection::open(db.path()).expect("conn");
-        conn
-      .execute_batch(
-        "CREATE TABLE queue (id INTEGER PRIMARY KEY ASC AUTOINCREMENT, job TEXT);
-         CREATE TABLE queue_count (counter BIGINT); INSERT INTO queue_count VALUES (0);
-         CREATE TRIGGER queue_insert AFTER INSERT ON queue BEGIN UPDATE queue_count SET counter = counter + 1; END;
-         CREATE TRIGGER queue_delete AFTER DELETE ON queue BEGIN UPDATE queue_count SET counter = counter - 1; END;
-         INSERT INTO queue (job) VALUES ('{\"n\":1}'), ('{\"n\":2}'), ('{\"n\":3}');
-         DELETE FROM queue WHERE id = 1;",
-      )
-      .expect("original schema");
+        conn.execute_batch(ORIGINAL_SCHEMA)
+            .expect("original schema");
     }
     let q = Queue::new(db.path(), Options::default());
     assert_eq!(q.open().expect("open").count, 2);
