@@ -4,10 +4,11 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { spawnSync } = require('node:child_process')
 const PersistentQueue = require('..')
-const { execScript } = require('./helpers')
-const { tempDir, drain } = require('./helpers')
+const { spawnSync } = require('node:child_process')
+const { execScript, tempDir, drain } = require('./helpers')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 test('a file that is not SQLite: open rejects SQLITE_NOTADB and the file is unchanged', async (t) => {
   const { file } = tempDir(t)
@@ -118,6 +119,13 @@ test('a full database: add rejects SQLITE_FULL, earlier jobs stay, and freeing s
   await again.close()
 })
 
+test('a file from a newer version of this library is refused with ERR_SCHEMA_TOO_NEW', async (t) => {
+  const { file } = tempDir(t)
+  await execScript(file(), 'PRAGMA user_version = 99; CREATE TABLE queue (id INTEGER PRIMARY KEY, job TEXT);')
+  const q = new PersistentQueue(file())
+  await assert.rejects(q.open(), { code: 'ERR_SCHEMA_TOO_NEW' })
+})
+
 test('corrupt job rows are reported with their id, left in place, and later jobs keep flowing', async (t) => {
   const { file } = tempDir(t)
   const q = new PersistentQueue(file())
@@ -177,9 +185,20 @@ test('a corrupt row with no error listener becomes a process warning, not a cras
   await q.close()
 })
 
-test('a file from a newer version of this library is refused with ERR_SCHEMA_TOO_NEW', async (t) => {
+test('a corrupt row stays claimed by its holder and is reported once', async (t) => {
   const { file } = tempDir(t)
-  await execScript(file(), 'PRAGMA user_version = 99; CREATE TABLE queue (id INTEGER PRIMARY KEY, job TEXT);')
-  const q = new PersistentQueue(file())
-  await assert.rejects(q.open(), { code: 'ERR_SCHEMA_TOO_NEW' })
+  const q = new PersistentQueue(file(), 10, { visibilityTimeout: 300, pollInterval: 20 })
+  await q.open()
+  await q.close()
+  await execScript(file(), 'INSERT INTO queue (job) VALUES (NULL); UPDATE queue_count SET counter = counter + 1;')
+  await q.open()
+  let errors = 0
+  let empties = 0
+  q.on('error', () => errors++)
+  q.on('empty', () => empties++)
+  q.start()
+  await sleep(1500) // five leases long
+  assert.equal(errors, 1)
+  assert.equal(empties, 1)
+  await q.close()
 })

@@ -1,0 +1,233 @@
+'use strict'
+// Consuming in one process: start(), stop(), next, done(), abort(), empty, and deletes racing deliveries.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const PersistentQueue = require('..')
+const { once } = require('node:events')
+const { tempDir, drain } = require('./helpers')
+
+test('next delivers jobs in FIFO order with the JSON round trip, then empty', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 2)
+  await q.open()
+  const jobs = [{ a: 1 }, 'text', 3.5, [null, true], { nested: { deep: ['x'] } }, null, { date: new Date(0) }]
+  for (const job of jobs) await q.add(job)
+  const seen = await drain(q)
+  assert.deepEqual(
+    seen.map((s) => s.id),
+    [1, 2, 3, 4, 5, 6, 7],
+  )
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    jobs.map((j) => JSON.parse(JSON.stringify(j))),
+  )
+  assert.equal(q.getLength(), 0)
+  assert.equal(q.isEmpty(), true)
+  await q.close()
+})
+
+test('event order: open, add, start, next per job, empty, stop, close', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  const order = []
+  for (const name of ['open', 'add', 'start', 'next', 'empty', 'stop', 'close', 'delete']) {
+    q.on(name, () => order.push(name))
+  }
+  await q.open()
+  await q.add(1)
+  await q.add(2)
+  const id = await q.add(3)
+  await q.delete(id)
+  await drain(q)
+  await q.close()
+  assert.deepEqual(order, ['open', 'add', 'add', 'add', 'delete', 'start', 'next', 'next', 'empty', 'stop', 'close'])
+})
+
+test('a drained queue reports empty once and keeps length at zero', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add(1)
+  let empties = 0
+  q.on('empty', () => empties++)
+  await drain(q)
+  assert.equal(empties, 1)
+  assert.equal(q.getLength(), 0)
+  await q.close()
+})
+
+test('an added job wakes a started, empty queue', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  const seen = []
+  q.on('next', (task) => {
+    seen.push(task.job)
+    q.done()
+  })
+  q.start()
+  await q.add('late')
+  await new Promise((resolve) => q.once('empty', resolve))
+  assert.deepEqual(seen, ['late'])
+  await q.close()
+})
+
+test('done() with no current job, twice, or after close() is a clear error and deletes nothing', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('a')
+  await q.add('b')
+  assert.throws(() => q.done(), { code: 'ERR_NO_CURRENT_JOB' })
+  assert.equal(q.getLength(), 2)
+
+  const next = once(q, 'next')
+  q.start()
+  await next
+  q.stop()
+  const acked = q.done()
+  assert.throws(() => q.done(), { code: 'ERR_NO_CURRENT_JOB' }, 'a second done() for the same job')
+  await acked
+  assert.equal(q.getLength(), 1)
+  assert.equal(await q.has(2), true, 'the second done() deleted nothing')
+  await q.close()
+  assert.throws(() => q.done(), { code: 'ERR_QUEUE_CLOSED' })
+
+  const fresh = new PersistentQueue(file())
+  assert.throws(() => fresh.done(), { code: 'ERR_NOT_OPEN' })
+  await fresh.open()
+  assert.equal(fresh.getLength(), 1)
+  await fresh.close()
+})
+
+test('abort gives the job back to the head; start delivers it again', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('first')
+  await q.add('second')
+  const first = once(q, 'next')
+  q.start()
+  const [task] = await first
+  assert.equal(task.job, 'first')
+  q.abort()
+  assert.equal(q.isStarted(), false)
+  const seen = await drain(q)
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    ['first', 'second'],
+  )
+  assert.equal(seen[0].id, task.id)
+  await q.close()
+})
+
+test('stop() and start() in any order never deliver a job twice or deliver undefined', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 3)
+  await q.open()
+  const total = 40
+  for (let i = 0; i < total; i++) await q.add(i)
+  const seen = []
+  let step = 0
+  q.on('next', (task) => {
+    assert.notEqual(task, undefined)
+    seen.push(task.job)
+    // Toggle the queue in every way while a job is in hand, then finish it asynchronously.
+    const pattern = step++ % 4
+    if (pattern === 0) {
+      q.stop()
+      q.start()
+    } else if (pattern === 1) {
+      q.start()
+      q.start()
+    } else if (pattern === 2) {
+      q.stop()
+      q.stop()
+      q.start()
+    }
+    setImmediate(() => {
+      q.done()
+      if (pattern === 3) {
+        q.stop()
+        q.start()
+      }
+    })
+  })
+  const emptied = once(q, 'empty')
+  q.start()
+  await emptied
+  assert.deepEqual(
+    seen,
+    Array.from({ length: total }, (_, i) => i),
+  )
+  await q.close()
+})
+
+test('a delivery scheduled before close() does not stall the queue after reopen', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 5)
+  await q.open()
+  for (let i = 0; i < 5; i++) await q.add(i)
+  await new Promise((resolve) => {
+    q.once('next', () => {
+      q.abort()
+      resolve()
+    })
+    q.start()
+  })
+  await new Promise((resolve) =>
+    setImmediate(() => {
+      q.start() // schedules a delivery for the next check phase...
+      q.close().then(resolve) // ...that fires while, or after, the queue closes
+    }),
+  )
+  await q.open()
+  const seen = await drain(q)
+  assert.deepEqual(
+    seen.map((s) => s.job),
+    [0, 1, 2, 3, 4],
+  )
+  await q.close()
+})
+
+test('delete of a job already claimed into the in-memory batch keeps it from being delivered', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 10)
+  await q.open()
+  for (let i = 1; i <= 5; i++) await q.add(i)
+  const seen = []
+  let deleted = false
+  q.on('next', async (task) => {
+    seen.push(task.job)
+    if (!deleted) {
+      deleted = true
+      await q.delete(4) // job 4 sits in this object's claimed batch now
+    }
+    q.done()
+  })
+  const emptied = once(q, 'empty')
+  q.start()
+  await emptied
+  assert.deepEqual(seen, [1, 2, 3, 5])
+  assert.equal(q.getLength(), 0)
+  await q.close()
+})
+
+test('delete() of a job whose claim is in flight: the job is never delivered', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 10)
+  await q.open()
+  await q.add('A')
+  const b = await q.add('B')
+  const events = []
+  q.on('delete', (e) => events.push(`delete ${e.id}`))
+  q.on('next', (task) => {
+    events.push(`next ${task.job}`)
+    q.done()
+  })
+  q.start() // the claim of A and B is in flight
+  await q.delete(b)
+  await new Promise((resolve) => q.once('empty', resolve))
+  assert.deepEqual(events, ['delete 2', 'next A'])
+  await q.close()
+})
