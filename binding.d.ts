@@ -53,6 +53,8 @@ export interface BatchOutput {
   busyCode?: string
   /** Error message matching `busy_code`. */
   busyMessage?: string
+  /** Whether a write transaction committed (an idle checkpoint is then due). */
+  wrote: boolean
 }
 
 /** Options of `new NativeQueue(path, options)`, checked by `lib/options.js`. */
@@ -79,6 +81,12 @@ export declare const OP_ACK: number
 
 /** `add(text)`: enqueue a job. */
 export declare const OP_ADD: number
+
+/** `backup(path)`: write a copy of the queue to a file. */
+export declare const OP_BACKUP: number
+
+/** `checkpoint()`: copy the WAL into the main file and truncate it. */
+export declare const OP_CHECKPOINT: number
 
 /** `claim(n)`: claim up to n jobs. */
 export declare const OP_CLAIM: number

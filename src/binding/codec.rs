@@ -56,6 +56,12 @@ pub mod kind {
     /// `shrink(pages)`: give free pages back, truncate the WAL.
     #[napi]
     pub const OP_SHRINK: u32 = 9;
+    /// `checkpoint()`: copy the WAL into the main file and truncate it.
+    #[napi]
+    pub const OP_CHECKPOINT: u32 = 10;
+    /// `backup(path)`: write a copy of the queue to a file.
+    #[napi]
+    pub const OP_BACKUP: u32 = 11;
 }
 
 /// Shape tags of the output `nums` tape (see the module docs).
@@ -112,6 +118,8 @@ pub fn decode(kinds: Vec<u32>, nums: Vec<f64>, texts: Vec<String>) -> Result<Vec
                 kind::OP_RENEW => Op::Renew,
                 kind::OP_POLL => Op::Poll,
                 kind::OP_SHRINK => Op::Shrink(small("shrink", int("shrink")?)?),
+                kind::OP_CHECKPOINT => Op::Checkpoint,
+                kind::OP_BACKUP => Op::Backup(text("backup")?),
                 other => {
                     return Err(QueueError::InvalidArg(format!(
                         "unknown operation kind {other}"
@@ -137,6 +145,8 @@ pub struct BatchOutput {
     pub busy_code: Option<String>,
     /// Error message matching `busy_code`.
     pub busy_message: Option<String>,
+    /// Whether a write transaction committed (an idle checkpoint is then due).
+    pub wrote: bool,
 }
 
 /// Encodes an outcome into the output tapes.
@@ -173,6 +183,7 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
         completed,
         busy_code: outcome.busy.as_ref().map(|e| e.code().to_string()),
         busy_message: outcome.busy.as_ref().map(|e| e.to_string()),
+        wrote: outcome.wrote,
     }
 }
 
@@ -227,6 +238,7 @@ mod tests {
             ],
             counts: vec![1, 1, 1, 1],
             busy: None,
+            wrote: true,
         });
         assert_eq!(out.nums, vec![0.0, 4.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, -1.0]);
         assert_eq!(out.texts[0], "ERR_JOB_NOT_FOUND");

@@ -21,22 +21,29 @@ pub struct BatchOutcome {
     pub counts: Vec<i64>,
     /// Set when SQLite stayed busy for the whole attempt (`SQLITE_BUSY`/`SQLITE_LOCKED`).
     pub busy: Option<QueueError>,
+    /// Whether a write transaction committed (the WAL grew; an idle checkpoint is due).
+    pub wrote: bool,
 }
 
 /// Runs `ops` in order: first all in one transaction, and, if that fails for any reason but
 /// busy, each in its own transaction.
 pub fn execute(store: &Store, ops: &[Op]) -> BatchOutcome {
     let now = now_ms();
+    if ops.iter().any(Op::adds) {
+        store.check_room_for_adds();
+    }
     let mut outcome = match run_together(store, ops, now) {
         Ok((results, counts)) => BatchOutcome {
             results,
             counts,
             busy: None,
+            wrote: ops.iter().any(Op::writes),
         },
         Err(e) if e.is_busy() => BatchOutcome {
             results: Vec::new(),
             counts: Vec::new(),
             busy: Some(e),
+            wrote: false,
         },
         Err(_) => run_one_by_one(store, ops, now),
     };
@@ -44,18 +51,29 @@ pub fn execute(store: &Store, ops: &[Op]) -> BatchOutcome {
     outcome
 }
 
-/// Operations that cannot run inside a transaction (VACUUM, checkpoints) run here, after the
+/// Upkeep that cannot run inside a transaction (VACUUM, checkpoints, backups) runs here, after the
 /// batch committed; each result replaces the placeholder the transaction left.
 fn run_after_commit(store: &Store, ops: &[Op], outcome: &mut BatchOutcome) {
     for (op, result) in ops.iter().zip(outcome.results.iter_mut()) {
-        if let Op::Shrink(pages) = op {
-            *result = match store.shrink(*pages) {
+        // Shrinking and checkpoints are best effort: when another process keeps them from
+        // running, the next idle moment or `empty` tries again.
+        *result = match op {
+            Op::Shrink(pages) => match store.shrink(*pages) {
                 Ok(left) => OpResult::Count(left),
-                // Best effort: another process is writing; the next `empty` tries again.
                 Err(e) if e.is_busy() => OpResult::Count(0),
                 Err(e) => OpResult::Failed(e),
-            };
-        }
+            },
+            Op::Checkpoint => match store.checkpoint() {
+                Ok(done) => OpResult::Bool(done),
+                Err(e) if e.is_busy() => OpResult::Bool(false),
+                Err(e) => OpResult::Failed(e),
+            },
+            Op::Backup(path) => match store.backup(path) {
+                Ok(()) => OpResult::Bool(true),
+                Err(e) => OpResult::Failed(e),
+            },
+            _ => continue,
+        };
     }
 }
 
@@ -94,10 +112,12 @@ fn run_one_by_one(store: &Store, ops: &[Op], now: i64) -> BatchOutcome {
         results: Vec::with_capacity(ops.len()),
         counts: Vec::with_capacity(ops.len()),
         busy: None,
+        wrote: false,
     };
     for op in ops {
         match run_together(store, std::slice::from_ref(op), now) {
             Ok((mut result, mut count)) => {
+                outcome.wrote |= op.writes();
                 outcome.results.append(&mut result);
                 outcome.counts.append(&mut count);
             }
@@ -128,9 +148,9 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<OpResult> {
         },
         Op::Has(id) => OpResult::Bool(store.has(*id)?),
         Op::FindIds(job) => OpResult::Ids(store.find_ids(job)?),
-        Op::Renew => OpResult::Count(store.renew(now)?),
-        Op::Poll => OpResult::Bool(store.poll(now)?),
+        Op::Renew => OpResult::Count(store.renew()?),
+        Op::Poll => OpResult::Bool(store.poll()?),
         // Placeholder: runs after the commit (see `run_after_commit`).
-        Op::Shrink(_) => OpResult::Count(0),
+        Op::Shrink(_) | Op::Checkpoint | Op::Backup(_) => OpResult::Count(0),
     })
 }

@@ -4,10 +4,12 @@
 //! in the order given, atomically, and tells what it completed.
 
 pub mod batch;
+pub mod clock;
 pub mod error;
 pub mod op;
 pub mod options;
 pub mod owner;
+pub mod room;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod script;
@@ -29,7 +31,7 @@ use store::Store;
 /// Lifecycle of the connection slot.
 enum Slot {
     NeverOpened,
-    Open(Store),
+    Open(Box<Store>),
     Closed,
 }
 
@@ -72,7 +74,7 @@ impl Queue {
             return Ok(OpenInfo {
                 count: store.count()?,
                 recovered: 0,
-                ready: store.ready(store::now_ms())?,
+                ready: store.ready()?,
             });
         }
         let store = Store::open(&self.path, &self.options)?;
@@ -80,9 +82,9 @@ impl Queue {
         let info = OpenInfo {
             count: store.count()?,
             recovered,
-            ready: store.ready(store::now_ms())?,
+            ready: store.ready()?,
         };
-        *slot = Slot::Open(store);
+        *slot = Slot::Open(Box::new(store));
         Ok(info)
     }
 
@@ -98,19 +100,27 @@ impl Queue {
         }
     }
 
-    /// Returns this object's claimed jobs to the queue and closes the connection. Closing a closed
-    /// or never-opened queue does nothing.
+    /// Returns this object's claimed jobs to the queue, gives an emptied queue's space back,
+    /// leaves the queue whole in its main file (WAL checkpointed and truncated) and closes the
+    /// connection. Closing a closed or never-opened queue does nothing.
     ///
     /// Errors: `SQLITE_BUSY` if the claims could not be released (the queue then stays open, so
     /// `close()` can be retried; if the process exits instead, the next `open()` recovers them).
     /// Any other failure to release them (a read-only or failing disk) still closes: the claims
-    /// come back when their leases expire, or at the next `open()` in this process.
+    /// come back when their leases expire, or at the next `open()` in this process. Shrinking and
+    /// the checkpoint are best effort (another process may be using the file).
     pub fn close(&self) -> Result<()> {
         let mut slot = self.slot.lock();
         if let Slot::Open(store) = &*slot {
             match store.release_own_claims() {
                 Err(e) if e.is_busy() => return Err(e),
-                Ok(_) | Err(_) => *slot = Slot::Closed,
+                Ok(_) | Err(_) => {
+                    if store.count().is_ok_and(|n| n == 0) {
+                        let _ = store.shrink(0);
+                    }
+                    let _ = store.checkpoint();
+                    *slot = Slot::Closed;
+                }
             }
         }
         Ok(())

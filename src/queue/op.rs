@@ -30,6 +30,12 @@ pub enum Op {
     /// Give up to n free pages back to the file system, then truncate the WAL, after the batch
     /// commits (it cannot run inside a transaction); yields [`OpResult::Count`] (free pages left).
     Shrink(u32),
+    /// Copy the WAL into the main file and truncate it, after the batch commits; yields
+    /// [`OpResult::Bool`] (false: another connection kept it from completing).
+    Checkpoint,
+    /// Write a copy of the queue to this path with SQLite's online backup API, after the batch
+    /// commits; yields [`OpResult::Bool`] true.
+    Backup(String),
 }
 
 impl Op {
@@ -41,7 +47,10 @@ impl Op {
 
     /// True for operations that write, so their batch takes the write lock (`BEGIN IMMEDIATE`).
     pub(crate) fn writes(&self) -> bool {
-        !matches!(self, Op::Has(_) | Op::FindIds(_) | Op::Poll | Op::Shrink(_))
+        !matches!(
+            self,
+            Op::Has(_) | Op::FindIds(_) | Op::Poll | Op::Shrink(_) | Op::Checkpoint | Op::Backup(_)
+        )
     }
 }
 

@@ -19,7 +19,9 @@ pub struct Options {
     /// use `NORMAL`; one that also adds uses this setting.
     pub durability: Durability,
     /// How long one attempt waits inside SQLite for a lock (`busy_timeout`) before giving the
-    /// thread back; the caller retries off the thread pool until its own budget is spent.
+    /// thread back; the caller retries off the thread pool until its own budget is spent. Zero
+    /// (the default): an attempt never sleeps on a libuv thread-pool thread, which fs, dns, zlib
+    /// and crypto share.
     pub attempt_timeout: Duration,
     /// Lease of a claim (visibility timeout): a running job whose lease has expired may be
     /// claimed by another owner. The holder renews it while it holds the job.
@@ -33,7 +35,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             durability: Durability::Full,
-            attempt_timeout: Duration::from_millis(50),
+            attempt_timeout: Duration::ZERO,
             visibility_timeout: Duration::from_secs(30),
             max_file_size: None,
         }

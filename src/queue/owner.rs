@@ -1,11 +1,14 @@
-//! Who holds a claim. A running job row records its owner as the process id plus a token made
-//! fresh by every `open()`, so that a later `open()` can tell claims of processes that are gone
-//! (returned to the queue at once) from claims of live processes (never stolen).
+//! Who holds a claim. A running job row records its owner: the process id, a token made fresh by
+//! every `open()`, the boot ([`boot_id`]) and the PID namespace ([`pid_namespace`]) of the
+//! process. A later `open()` returns the claims of owners it can prove dead to the queue at once;
+//! any other claim is left to its lease.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use parking_lot::Mutex;
+
+use super::clock::{boot_id, pid_namespace};
 
 /// Tokens of the queue objects open in this process right now.
 fn live_tokens() -> &'static Mutex<HashSet<String>> {
@@ -20,6 +23,10 @@ pub struct Owner {
     pub pid: i64,
     /// Random token of this `open()`, unique per open queue object (16 hex digits).
     pub token: String,
+    /// This boot of this machine ([`boot_id`]).
+    pub boot: i64,
+    /// This process's PID namespace ([`pid_namespace`]).
+    pub pidns: i64,
 }
 
 impl Owner {
@@ -29,6 +36,8 @@ impl Owner {
         Owner {
             pid: i64::from(std::process::id()),
             token,
+            boot: boot_id(),
+            pidns: pid_namespace(),
         }
     }
 }
@@ -39,21 +48,37 @@ impl Drop for Owner {
     }
 }
 
-/// True when the owner `(pid, token)` of a claim may still be working on it: it is an open queue
-/// object of this process, or another process with that pid is running on this machine. Pid reuse
-/// can make a dead owner look alive; the lease (visibility timeout) covers that case.
-pub fn is_alive(pid: i64, token: &str) -> bool {
-    if pid == i64::from(std::process::id()) {
-        return live_tokens().lock().contains(token);
+/// The owner recorded on a running row (columns `owner_pid`, `owner_token`, `owner_boot`,
+/// `owner_pidns`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// `owner_pid`.
+    pub pid: i64,
+    /// `owner_token`.
+    pub token: String,
+    /// `owner_boot` (None: unknown).
+    pub boot: Option<i64>,
+    /// `owner_pidns` (None: unknown).
+    pub pidns: Option<i64>,
+}
+
+/// True when this process can prove that `holder` will never finish its claim: it lives in this
+/// boot and this PID namespace (so its pid means the same process here), and it is an owner of
+/// this process that was closed or dropped, or a process that is gone or a zombie. Anything else
+/// (another boot, another namespace: another container) cannot be checked from here, and its
+/// lease decides. Pid reuse can make a dead owner look alive; the lease covers that case too.
+pub fn provably_dead(holder: &Holder) -> bool {
+    if holder.boot != Some(boot_id()) || holder.pidns != Some(pid_namespace()) {
+        return false;
     }
-    process_exists(pid)
+    if holder.pid == i64::from(std::process::id()) {
+        return !live_tokens().lock().contains(&holder.token);
+    }
+    !process_exists(holder.pid)
 }
 
 #[cfg(unix)]
 fn process_exists(pid: i64) -> bool {
-    extern "C" {
-        fn kill(pid: i32, sig: i32) -> i32;
-    }
     let Ok(pid) = i32::try_from(pid) else {
         return false;
     };
@@ -63,8 +88,8 @@ fn process_exists(pid: i64) -> bool {
     // Signal 0 checks for existence without sending anything (POSIX kill(2)). EPERM means the
     // process exists but belongs to another user, which still counts as alive.
     // SAFETY: kill with signal 0 has no side effects and takes plain integers.
-    let exists =
-        unsafe { kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(1); // EPERM
+    let exists = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
     exists && !is_zombie(pid)
 }
 
@@ -92,14 +117,23 @@ fn process_exists(_pid: i64) -> bool {
 mod tests {
     use super::*;
 
+    fn here(pid: i64, token: &str) -> Holder {
+        Holder {
+            pid,
+            token: token.into(),
+            boot: Some(boot_id()),
+            pidns: Some(pid_namespace()),
+        }
+    }
+
     #[test]
     fn own_tokens_are_alive_only_while_registered() {
         let me = i64::from(std::process::id());
         let owner = Owner::register("00aa".into());
-        assert!(is_alive(me, "00aa"));
-        assert!(!is_alive(me, "00bb"));
+        assert!(!provably_dead(&here(me, "00aa")));
+        assert!(provably_dead(&here(me, "00bb")));
         drop(owner);
-        assert!(!is_alive(me, "00aa"));
+        assert!(provably_dead(&here(me, "00aa")));
     }
 
     #[test]
@@ -109,12 +143,12 @@ mod tests {
             .spawn()
             .expect("spawn sleep");
         let pid = i64::from(child.id());
-        assert!(is_alive(pid, "any"));
+        assert!(!provably_dead(&here(pid, "any")));
         child.kill().expect("kill");
         // Not waited for yet: a zombie. Give the kernel a moment to finish the kill.
         let mut dead = false;
         for _ in 0..100 {
-            if !is_alive(pid, "any") {
+            if provably_dead(&here(pid, "any")) {
                 dead = true;
                 break;
             }
@@ -131,7 +165,35 @@ mod tests {
             .expect("spawn true");
         let pid = i64::from(child.id());
         child.wait().expect("wait");
-        assert!(!is_alive(pid, "any"));
-        assert!(is_alive(1, "any"));
+        assert!(provably_dead(&here(pid, "any")));
+        assert!(!provably_dead(&here(1, "any")));
+    }
+
+    #[test]
+    fn owners_of_another_namespace_or_boot_are_never_proven_dead() {
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let pid = i64::from(child.id());
+        child.wait().expect("wait");
+        let other_ns = Holder {
+            pidns: Some(pid_namespace() + 1),
+            ..here(pid, "any")
+        };
+        assert!(
+            !provably_dead(&other_ns),
+            "a pid of another container says nothing here"
+        );
+        let other_boot = Holder {
+            boot: Some(boot_id() ^ 1),
+            ..here(pid, "any")
+        };
+        assert!(!provably_dead(&other_boot));
+        let unknown = Holder {
+            boot: None,
+            pidns: None,
+            ..here(pid, "any")
+        };
+        assert!(!provably_dead(&unknown));
     }
 }

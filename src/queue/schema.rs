@@ -22,7 +22,8 @@ macro_rules! queued {
     };
 }
 /// The SQL literal of the row state "running" (claimed by the owner in `owner_pid`,
-/// `owner_token` since `started_at`, until `lease_until`), for `concat!` in queries.
+/// `owner_token`, `owner_boot`, `owner_pidns` since `started_at`, until `lease_until` on the
+/// monotonic clock of boot `owner_boot`), for `concat!` in queries.
 macro_rules! running {
     () => {
         "1"
@@ -31,7 +32,7 @@ macro_rules! running {
 pub(crate) use {queued, running};
 
 /// The schema version this library writes.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 /// Version 1: the original's tables (created if missing) plus claim state columns.
 const V1: &str = concat!(
@@ -51,6 +52,21 @@ const V1: &str = concat!(
     running!(),
     ";
      PRAGMA user_version = 1;"
+);
+
+/// Version 2: the owner's boot and PID namespace, so that only provably dead owners are recovered
+/// at open (containers share pids); leases move from the wall clock to the monotonic clock of the
+/// owner's boot (`lease_until`, see `clock.rs`). Claims of version 1 carry wall-clock leases that
+/// mean nothing now: they go back to the queue (at-least-once; upgrade all processes together).
+const V2: &str = concat!(
+    "ALTER TABLE queue ADD COLUMN owner_boot INTEGER;
+     ALTER TABLE queue ADD COLUMN owner_pidns INTEGER;
+     UPDATE queue SET state = ",
+    queued!(),
+    ", owner_pid = NULL, owner_token = NULL, lease_until = NULL WHERE state = ",
+    running!(),
+    ";
+     PRAGMA user_version = 2;"
 );
 
 /// Drops the original library's counter triggers and recounts, in the same transaction.
@@ -99,6 +115,9 @@ pub fn migrate(conn: &Connection) -> Result<()> {
     }
     if version < 1 {
         step(conn, V1, || Ok(user_version(conn)? < 1))?;
+    }
+    if version < 2 {
+        step(conn, V2, || Ok(user_version(conn)? < 2))?;
     }
     // Reads only, unless the original library has put its triggers back.
     if has_original_triggers(conn)? {

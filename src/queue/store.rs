@@ -1,18 +1,21 @@
 //! All SQL of the queue lives here: one writer connection, its pragmas, and one small function per
 //! statement. Callers group these calls into transactions (see `batch.rs`); the only functions
 //! here that run a transaction of their own are the ones outside a batch: [`Store::open`] (through
-//! the migrations), [`Store::recover_dead_claims`], [`Store::release_own_claims`] and
-//! [`Store::shrink`].
+//! the migrations), [`Store::recover_dead_claims`] and [`Store::release_own_claims`]. The upkeep
+//! functions ([`Store::shrink`], [`Store::checkpoint`], [`Store::backup`]) run outside any
+//! transaction.
 
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{named_params, params, Connection, OpenFlags};
 
+use super::clock::monotonic_ms;
 use super::error::{QueueError, Result};
 use super::options::{Durability, Options};
-use super::owner::{is_alive, Owner};
+use super::owner::{provably_dead, Holder, Owner};
+use super::room::room_for_adds;
 use super::schema::{self, queued, running};
 use super::transaction::{transaction, Begin};
 
@@ -32,13 +35,24 @@ pub struct Store {
     owner: Owner,
     durability: Durability,
     lease_ms: i64,
-    /// `PRAGMA data_version` at the last [`Store::poll`] call.
+    /// Adds are refused once the file has more pages than this (`maxFileSize`); claims and acks
+    /// may use the reserve above it, up to `max_page_count`, so a full queue still drains.
+    add_limit_pages: Option<i64>,
+    /// The queue file's path, for the free space of its disk (see `room.rs`).
+    path: String,
+    /// Adds of the running batch are refused: the disk is nearly full (see `room.rs`).
+    refuse_adds: Cell<bool>,
+    /// `PRAGMA data_version` at the last committed [`Store::poll`].
     seen_data_version: Cell<Option<i64>>,
+    /// `PRAGMA data_version` read by a poll of the open transaction, kept only if it commits: a
+    /// rolled-back poll must answer again.
+    polled_data_version: Cell<Option<i64>>,
     /// Whether `synchronous` is FULL (true) or NORMAL (false) now; None before the first write.
     sync_full: Cell<Option<bool>>,
 }
 
-/// Milliseconds since the Unix epoch, for `created_at`/`started_at`.
+/// Milliseconds since the Unix epoch, for `created_at`/`started_at` (shown to people; leases use
+/// the monotonic clock).
 pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -52,12 +66,104 @@ macro_rules! release_claims {
         concat!(
             "UPDATE queue SET state = ",
             queued!(),
-            ", owner_pid = NULL, owner_token = NULL WHERE state = ",
+            ", owner_pid = NULL, owner_token = NULL, owner_boot = NULL, owner_pidns = NULL,
+               lease_until = NULL WHERE state = ",
             running!(),
             " AND ",
             $where
         )
     };
+}
+
+/// A running row whose lease is void: taken on another boot (its monotonic deadline means nothing
+/// here) or past its deadline on this boot's monotonic clock. Parameters `:boot`, `:mono`.
+macro_rules! lease_void {
+    () => {
+        concat!(
+            "(state = ",
+            running!(),
+            " AND (owner_boot IS NOT :boot OR lease_until < :mono))"
+        )
+    };
+}
+
+/// The rows a claim may take: queued ones, and running ones whose lease is void.
+macro_rules! claimable {
+    () => {
+        concat!("(state = ", queued!(), " OR ", lease_void!(), ")")
+    };
+}
+
+/// Advice for `SQLITE_FULL` caused by `maxFileSize`.
+const ADDS_FULL: &str = "the queue file reached maxFileSize: this add is refused and nothing was \
+    written; consumers keep draining the queue, which frees space for new adds";
+
+/// Advice for `SQLITE_FULL` caused by a full disk.
+const DISK_FULL: &str = "the disk is full: this add is refused and nothing was written; consumers \
+    keep draining the queue (room is kept for them), and adds resume once the disk has room again";
+
+/// WAL frames (pages) after which a commit checkpoints (`PRAGMA wal_autocheckpoint`, default
+/// 1000): a small WAL wastes little disk on one-job commits and leaves a small backlog for the
+/// main file to take on a full disk (see `room.rs`).
+const AUTOCHECKPOINT_PAGES: i64 = 128;
+
+/// Pages held back above `maxFileSize` for claims and acks: a tenth of it, at least 16 pages.
+fn reserve_pages(limit: i64) -> i64 {
+    (limit / 10).max(16)
+}
+
+/// The name SQLite must open: `path` literally, never as a URI (the bundled SQLite is built with
+/// `SQLITE_USE_URI`, so a relative name starting with `file:` would be parsed as one:
+/// <https://www.sqlite.org/uri.html>); `""` is the in-memory database.
+fn literal_path(path: &str) -> String {
+    if path.is_empty() {
+        ":memory:".into()
+    } else if path.starts_with("file:") {
+        format!("./{path}")
+    } else {
+        path.into()
+    }
+}
+
+/// Longest full path SQLite opens, in bytes: MAX_PATHNAME (512, os_unix.c) less room for the
+/// `-journal` suffix (sqlite3PagerOpen refuses `length + 8 > 512`).
+pub const MAX_PATH_BYTES: usize = 504;
+
+/// Opens a connection to the file at `path` for writing, literally (see [`literal_path`]).
+///
+/// Errors: as SQLite's open; `SQLITE_CANTOPEN` names the path's length when it is too long once
+/// its symbolic links are resolved.
+fn connect(path: &str) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(literal_path(path), flags)
+        .map_err(|e| explain_cantopen(path, e.into()))
+}
+
+/// Says so when `SQLITE_CANTOPEN` comes from a path that is too long for SQLite.
+fn explain_cantopen(path: &str, err: QueueError) -> QueueError {
+    if err.code() != "SQLITE_CANTOPEN" {
+        return err;
+    }
+    let path = std::path::Path::new(path);
+    let resolved = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .and_then(|dir| dir.canonicalize().ok())
+        .zip(path.file_name())
+        .map(|(dir, name)| dir.join(name));
+    match resolved {
+        Some(full) if full.as_os_str().len() > MAX_PATH_BYTES => QueueError::Sqlite {
+            code: "SQLITE_CANTOPEN",
+            message: format!(
+                "{}: its full path, symbolic links resolved, is {} bytes; SQLite opens paths of at most {MAX_PATH_BYTES} bytes: choose a shorter path",
+                path.display(),
+                full.as_os_str().len()
+            ),
+        },
+        _ => err,
+    }
 }
 
 impl Store {
@@ -68,12 +174,7 @@ impl Store {
     /// Errors: `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not an SQLite file; the file is
     /// not modified), `SQLITE_READONLY`, `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`.
     pub fn open(path: &str, options: &Options) -> Result<Store> {
-        let path = if path.is_empty() { ":memory:" } else { path };
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags)?;
+        let conn = connect(path)?;
         conn.busy_timeout(options.attempt_timeout)?;
         // A new file gets incremental auto-vacuum, so an emptied queue can give its space back
         // in small steps; it only takes effect before the first table exists, and must come
@@ -86,6 +187,11 @@ impl Store {
         // Truncate the WAL back to 8 MiB after checkpoints instead of keeping its high-water mark.
         let _limit: i64 =
             conn.query_row("PRAGMA journal_size_limit = 8388608", [], |r| r.get(0))?;
+        let _pages: i64 = conn.query_row(
+            &format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}"),
+            [],
+            |r| r.get(0),
+        )?;
         // SQLite silently falls back to read-only when the file cannot be opened for writing
         // (https://www.sqlite.org/c3ref/open.html); a queue must write, so refuse at open.
         if conn.is_readonly(rusqlite::MAIN_DB)? {
@@ -98,13 +204,14 @@ impl Store {
         }
         schema::migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
+        let mut add_limit_pages = None;
         if let Some(bytes) = options.max_file_size {
             let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-            let pages = (bytes as i64 / page_size.max(1)).max(1);
+            let limit = (bytes as i64 / page_size.max(1)).max(1);
+            let hard = limit + reserve_pages(limit);
             let _set: i64 =
-                conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
-                    r.get(0)
-                })?;
+                conn.query_row(&format!("PRAGMA max_page_count = {hard}"), [], |r| r.get(0))?;
+            add_limit_pages = Some(limit);
         }
         let token: String = conn.query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
         Ok(Store {
@@ -114,14 +221,26 @@ impl Store {
             lease_ms: i64::try_from(options.visibility_timeout.as_millis())
                 .unwrap_or(i64::MAX)
                 .min(i64::MAX / 4),
+            add_limit_pages,
+            path: path.to_string(),
+            refuse_adds: Cell::new(false),
             seen_data_version: Cell::new(None),
+            polled_data_version: Cell::new(None),
             sync_full: Cell::new(None),
         })
     }
 
-    /// Runs `body` in one transaction on this connection (see [`transaction`]).
+    /// Runs `body` in one transaction on this connection (see [`transaction`]); what a poll in it
+    /// learned is kept only if it commits.
     pub fn transaction<T>(&self, begin: Begin, body: impl FnOnce() -> Result<T>) -> Result<T> {
-        transaction(&self.conn, begin, body)
+        self.polled_data_version.set(None);
+        let result = transaction(&self.conn, begin, body);
+        if let Some(version) = self.polled_data_version.take() {
+            if result.is_ok() {
+                self.seen_data_version.set(Some(version));
+            }
+        }
+        result
     }
 
     /// Chooses the durability of the next write transaction's commit: `synchronous=FULL` under
@@ -141,38 +260,66 @@ impl Store {
         Ok(())
     }
 
+    /// Decides, once per batch, whether its adds may run: not while the disk is nearly full (see
+    /// `room.rs`).
+    pub fn check_room_for_adds(&self) {
+        self.refuse_adds.set(!room_for_adds(&self.path));
+    }
+
     /// Inserts one job (its JSON text) as `queued`; returns its id.
+    ///
+    /// Errors: `SQLITE_FULL` when the file would grow past `maxFileSize` or the disk is full (the
+    /// caller's transaction must roll back); `SQLITE_TOOBIG`.
     pub fn insert(&self, job: &str, now: i64) -> Result<i64> {
+        if self.refuse_adds.get() {
+            return Err(QueueError::Sqlite {
+                code: "SQLITE_FULL",
+                message: DISK_FULL.into(),
+            });
+        }
         let mut stmt = self
             .conn
             .prepare_cached("INSERT INTO queue (job, created_at) VALUES (?1, ?2)")?;
         stmt.execute(params![job, now])?;
+        if let Some(limit) = self.add_limit_pages {
+            let pages: i64 = self
+                .conn
+                .prepare_cached("PRAGMA page_count")?
+                .query_row([], |r| r.get(0))?;
+            if pages > limit {
+                return Err(QueueError::Sqlite {
+                    code: "SQLITE_FULL",
+                    message: ADDS_FULL.into(),
+                });
+            }
+        }
         Ok(self.conn.last_insert_rowid())
     }
 
     /// Claims up to `limit` jobs in id order for this store's owner, with a lease of the
-    /// visibility timeout: queued jobs, and running jobs whose lease expired (their owner hangs).
-    /// Returns them in id order.
+    /// visibility timeout on the monotonic clock: queued jobs, and running jobs whose lease is
+    /// void (their owner hangs, or its boot is over). Returns them in id order.
     pub fn claim(&self, limit: u32, now: i64) -> Result<Vec<ClaimedJob>> {
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             running!(),
-            ", started_at = ?1, attempts = attempts + 1, owner_pid = ?2,
-               owner_token = ?3, lease_until = ?1 + ?5
-             WHERE id IN (SELECT id FROM queue WHERE state = ",
-            queued!(),
-            " OR (state = ",
-            running!(),
-            " AND lease_until < ?1) ORDER BY id LIMIT ?4)
+            ", started_at = :now, attempts = attempts + 1, owner_pid = :pid, owner_token = :token,
+               owner_boot = :boot, owner_pidns = :pidns, lease_until = :mono + :lease
+             WHERE id IN (SELECT id FROM queue WHERE ",
+            claimable!(),
+            " ORDER BY id LIMIT :limit)
              RETURNING id, job"
         ))?;
-        let mut rows = stmt.query(params![
-            now,
-            self.owner.pid,
-            self.owner.token,
-            limit,
-            self.lease_ms
-        ])?;
+        let mut rows = stmt.query(named_params! {
+            ":now": now,
+            ":pid": self.owner.pid,
+            ":token": self.owner.token,
+            ":boot": self.owner.boot,
+            ":pidns": self.owner.pidns,
+            ":mono": monotonic_ms(),
+            ":lease": self.lease_ms,
+            ":limit": limit,
+        })?;
         let mut jobs = Vec::with_capacity((limit as usize).min(1024));
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
@@ -193,7 +340,8 @@ impl Store {
     }
 
     /// Acknowledges a job this owner claimed: deletes it. Returns false when the row is gone or no
-    /// longer claimed by this owner (deleted meanwhile, or recovered after the lease expired).
+    /// longer claimed by this owner (deleted meanwhile, or claimed by another after its lease
+    /// ran out).
     pub fn ack(&self, id: i64) -> Result<bool> {
         let mut stmt = self.conn.prepare_cached(concat!(
             "DELETE FROM queue WHERE id = ?1 AND state = ",
@@ -211,38 +359,41 @@ impl Store {
         Ok(stmt.execute(params![id, self.owner.token])? > 0)
     }
 
-    /// Extends the lease of every job this owner holds to `now` + visibility timeout; returns how
-    /// many jobs it holds.
-    pub fn renew(&self, now: i64) -> Result<i64> {
+    /// Extends the lease of every job this owner holds to now + visibility timeout (monotonic);
+    /// returns how many jobs it holds.
+    pub fn renew(&self) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET lease_until = ?1 WHERE state = ",
             running!(),
             " AND owner_token = ?2"
         ))?;
-        Ok(stmt.execute(params![now + self.lease_ms, self.owner.token])? as i64)
+        Ok(stmt.execute(params![monotonic_ms() + self.lease_ms, self.owner.token])? as i64)
     }
 
     /// True when a claim could find something new: another connection committed since the
-    /// previous call (the first call answers true), or a claim's lease has expired (its owner
-    /// hangs). Reads `PRAGMA data_version`, which changes only for other connections' commits
-    /// (<https://www.sqlite.org/pragma.html#pragma_data_version>), and the small partial index
-    /// of running rows: a cheap way for an idle consumer to notice work without the write lock.
-    pub fn poll(&self, now: i64) -> Result<bool> {
+    /// previous committed poll (the first poll answers true), or a lease is void (its owner hangs
+    /// or its boot is over). Reads `PRAGMA data_version`, which changes only for other
+    /// connections' commits (<https://www.sqlite.org/pragma.html#pragma_data_version>), and the
+    /// small partial index of running rows: a cheap way for an idle consumer to notice work
+    /// without the write lock.
+    pub fn poll(&self) -> Result<bool> {
         let version: i64 = self
             .conn
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?;
-        let changed = self.seen_data_version.get() != Some(version);
-        self.seen_data_version.set(Some(version));
-        if changed {
+        self.polled_data_version.set(Some(version));
+        if self.seen_data_version.get() != Some(version) {
             return Ok(true);
         }
         let mut stmt = self.conn.prepare_cached(concat!(
-            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = ",
-            running!(),
-            " AND lease_until < ?1)"
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE ",
+            lease_void!(),
+            ")"
         ))?;
-        Ok(stmt.query_row(params![now], |r| r.get(0))?)
+        Ok(stmt.query_row(
+            named_params! { ":boot": self.owner.boot, ":mono": monotonic_ms() },
+            |r| r.get(0),
+        )?)
     }
 
     /// Deletes a job by id, whatever its state. Returns false when there is no such row.
@@ -270,24 +421,25 @@ impl Store {
         Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
     }
 
-    /// True when a claim at `now` would find a job: one is queued, or a lease has expired.
-    pub fn ready(&self, now: i64) -> Result<bool> {
+    /// True when a claim now would find a job: one is queued, or a lease is void.
+    pub fn ready(&self) -> Result<bool> {
         let mut stmt = self.conn.prepare_cached(concat!(
-            "SELECT EXISTS (SELECT 1 FROM queue WHERE state = ",
-            queued!(),
-            ") OR EXISTS (SELECT 1 FROM queue WHERE state = ",
-            running!(),
-            " AND lease_until < ?1)"
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE ",
+            claimable!(),
+            ")"
         ))?;
-        Ok(stmt.query_row(params![now], |r| r.get(0))?)
+        Ok(stmt.query_row(
+            named_params! { ":boot": self.owner.boot, ":mono": monotonic_ms() },
+            |r| r.get(0),
+        )?)
     }
 
     /// Gives free pages back to the file system, outside any transaction, then truncates the WAL
-    /// (`PRAGMA wal_checkpoint(TRUNCATE)`). Files made here have incremental auto-vacuum: up to
-    /// `max_pages` pages go per call (<https://www.sqlite.org/pragma.html#pragma_incremental_vacuum>).
-    /// Files made by the original library do not; for them, as the original did on empty, a full
-    /// `VACUUM` runs, but only while at most 1,000 rows are left, so that it stays quick.
-    /// Returns the free pages left.
+    /// ([`Store::checkpoint`]). Files made here have incremental auto-vacuum: up to `max_pages`
+    /// pages go per call, all of them for 0
+    /// (<https://www.sqlite.org/pragma.html#pragma_incremental_vacuum>). Files made by the
+    /// original library do not; for them, as the original did on empty, a full `VACUUM` runs, but
+    /// only while at most 1,000 rows are left, so that it stays quick. Returns the free pages left.
     pub fn shrink(&self, max_pages: u32) -> Result<i64> {
         let free = |conn: &Connection| -> Result<i64> {
             Ok(conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?)
@@ -311,12 +463,47 @@ impl Store {
         }
         let left = free(&self.conn)?;
         if left == 0 {
-            // Best effort: a reader in another process may keep the WAL in use for now.
-            let _ = self
-                .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            self.checkpoint()?;
         }
         Ok(left)
+    }
+
+    /// Copies every committed page from the WAL into the main file and truncates the WAL
+    /// (`PRAGMA wal_checkpoint(TRUNCATE)`), so that the queue file alone holds the whole queue
+    /// (<https://www.sqlite.org/pragma.html#pragma_wal_checkpoint>). Returns false when another
+    /// connection's reader or writer kept it from completing (best effort: try again later).
+    pub fn checkpoint(&self) -> Result<bool> {
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        Ok(busy == 0)
+    }
+
+    /// Writes a consistent copy of the queue, as of now, to the file at `destination` with
+    /// SQLite's online backup API (<https://www.sqlite.org/backup.html>): other connections keep
+    /// reading and writing meanwhile. The destination is created, or overwritten if it is an
+    /// SQLite database (the copy is one transaction there).
+    ///
+    /// Errors: `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (the destination exists and is
+    /// not a database: it is left alone), `SQLITE_BUSY` (another connection uses the destination).
+    pub fn backup(&self, destination: &str) -> Result<()> {
+        let mut target = connect(destination)?;
+        let copy = rusqlite::backup::Backup::new(&self.conn, &mut target)?;
+        match copy.step(-1)? {
+            rusqlite::backup::StepResult::Done => {}
+            _ => {
+                return Err(QueueError::Sqlite {
+                    code: "SQLITE_BUSY",
+                    message: format!(
+                        "the backup destination {destination} is in use by another connection; retry later or choose another path"
+                    ),
+                })
+            }
+        }
+        drop(copy);
+        // The copy has the source's WAL header bytes; leave it whole in one file.
+        let _ = target.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        target.close().map_err(|(_, e)| QueueError::from(e))
     }
 
     /// Adds `delta` to `queue_count` (the batch executor's net change of rows, in its transaction).
@@ -337,28 +524,30 @@ impl Store {
         Ok(stmt.query_row([], |r| r.get(0))?)
     }
 
-    /// Returns to `queued` every running row whose owner is gone (see [`is_alive`]); they keep their
-    /// ids, so they are claimed first again, in their original order. One `IMMEDIATE` transaction.
-    /// Returns how many jobs came back.
+    /// Returns to `queued` every running row whose owner is provably dead (see
+    /// [`provably_dead`]); they keep their ids, so they are claimed first again, in their original
+    /// order. One `IMMEDIATE` transaction. Returns how many jobs came back.
     pub fn recover_dead_claims(&self) -> Result<usize> {
         // Read first, without the write lock, so that opening a busy file does not wait for it
         // unless there is something to recover. Dead owners stay dead, so acting on this read
         // inside the later transaction is safe.
-        let dead: Vec<(i64, String)> = {
+        let dead: Vec<Holder> = {
             let mut stmt = self.conn.prepare_cached(concat!(
-                "SELECT DISTINCT owner_pid, owner_token FROM queue
+                "SELECT DISTINCT owner_pid, owner_token, owner_boot, owner_pidns FROM queue
                  WHERE state = ",
                 running!(),
                 " AND owner_token IS NOT NULL"
             ))?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?))
+                Ok(Holder {
+                    pid: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                    token: r.get(1)?,
+                    boot: r.get(2)?,
+                    pidns: r.get(3)?,
+                })
             })?;
-            let owners = rows.collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
-            owners
-                .into_iter()
-                .filter(|(pid, token)| !is_alive(*pid, token))
-                .collect()
+            let holders = rows.collect::<rusqlite::Result<Vec<Holder>>>()?;
+            holders.into_iter().filter(provably_dead).collect()
         };
         if dead.is_empty() {
             return Ok(0);
@@ -367,10 +556,10 @@ impl Store {
         self.transaction(Begin::Write, || {
             let mut stmt = self
                 .conn
-                .prepare_cached(release_claims!("owner_pid = ?1 AND owner_token = ?2"))?;
+                .prepare_cached(release_claims!("owner_token = ?1"))?;
             let mut recovered = 0;
-            for (pid, token) in &dead {
-                recovered += stmt.execute(params![pid, token])?;
+            for holder in &dead {
+                recovered += stmt.execute(params![holder.token])?;
             }
             Ok(recovered)
         })

@@ -312,7 +312,7 @@ fn counters_never_drift_from_rows_under_random_operations() {
         }
         let out = queues[who].execute(&ops).expect("batch");
         assert_eq!(out.results.len(), ops.len());
-        for (op, result) in ops.iter().zip(&out.results) {
+        for (i, (op, result)) in ops.iter().zip(&out.results).enumerate() {
             match (op, result) {
                 (Op::Add(_), OpResult::Id(id)) => {
                     model.insert(*id, None);
@@ -352,6 +352,11 @@ fn counters_never_drift_from_rows_under_random_operations() {
                 (Op::Has(id), OpResult::Bool(has)) => assert_eq!(*has, model.contains_key(id)),
                 other => panic!("unexpected result {other:?}"),
             }
+            assert_eq!(
+                out.counts[i],
+                model.len() as i64,
+                "rows right after op {i} of step {step}"
+            );
         }
         let (rows, counter, running): (i64, i64, i64) = check
             .query_row(
@@ -429,4 +434,270 @@ fn poll_answers_true_only_after_another_connection_commits() {
         a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(true)]
     );
+}
+
+fn claimed_ids(outcome: &BatchOutcome, index: usize) -> Vec<i64> {
+    claimed(outcome, index)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[test]
+fn leases_are_set_on_the_monotonic_clock_not_the_wall_clock() {
+    let db = TempDb::new("monotonic");
+    let q = opened(&db);
+    q.execute(&[Op::Add("1".into()), Op::Claim(1)])
+        .expect("claim");
+    let check = rusqlite::Connection::open(db.path()).expect("conn");
+    let (lease_until, boot): (i64, i64) = check
+        .query_row("SELECT lease_until, owner_boot FROM queue", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("row");
+    let left = lease_until - clock::monotonic_ms();
+    assert!(
+        left > 25_000 && left <= 30_000,
+        "lease of 30 s on the monotonic clock, {left} ms left"
+    );
+    assert_eq!(boot, clock::boot_id());
+}
+
+#[test]
+fn a_lease_taken_on_another_boot_is_void_but_its_owner_is_not_recovered_at_open() {
+    let db = TempDb::new("otherboot");
+    let q = opened(&db);
+    q.execute(&[Op::Add("1".into()), Op::Add("2".into()), Op::Claim(1)])
+        .expect("claim");
+    q.close().expect("close");
+    let check = rusqlite::Connection::open(db.path()).expect("conn");
+    // Job 2 as claimed by a live process of another boot (or machine), far from its deadline.
+    check
+        .execute(
+            "UPDATE queue SET state = 1, owner_pid = 1, owner_token = 'elsewhere', owner_boot = ?1,
+             owner_pidns = ?2, lease_until = ?3 WHERE id = 2",
+            rusqlite::params![clock::boot_id() ^ 1, clock::pid_namespace(), i64::MAX / 2],
+        )
+        .expect("plant");
+    let q = Queue::new(db.path(), Options::default());
+    assert_eq!(
+        q.open().expect("open").recovered,
+        0,
+        "no proof that it is dead"
+    );
+    let out = q.execute(&[Op::Claim(10)]).expect("claim");
+    assert_eq!(
+        claimed_ids(&out, 0),
+        vec![1, 2],
+        "its monotonic deadline means nothing here"
+    );
+}
+
+#[test]
+fn an_owner_in_another_pid_namespace_is_left_to_its_lease_even_when_its_pid_is_free_here() {
+    let db = TempDb::new("pidns");
+    let q = opened(&db);
+    q.execute(&[Op::Add("1".into()), Op::Add("2".into())])
+        .expect("adds");
+    q.close().expect("close");
+    let mut child = std::process::Command::new("true").spawn().expect("spawn");
+    let gone = i64::from(child.id());
+    child.wait().expect("wait");
+    let check = rusqlite::Connection::open(db.path()).expect("conn");
+    let plant = |id: i64, token: &str, pidns: i64| {
+        check
+            .execute(
+                "UPDATE queue SET state = 1, owner_pid = ?1, owner_token = ?2, owner_boot = ?3,
+                 owner_pidns = ?4, lease_until = ?5 WHERE id = ?6",
+                rusqlite::params![
+                    gone,
+                    token,
+                    clock::boot_id(),
+                    pidns,
+                    clock::monotonic_ms() + 60_000,
+                    id
+                ],
+            )
+            .expect("plant")
+    };
+    plant(1, "container", clock::pid_namespace() + 1);
+    plant(2, "dead-here", clock::pid_namespace());
+    let q = Queue::new(db.path(), Options::default());
+    assert_eq!(q.open().expect("open").recovered, 1);
+    let out = q.execute(&[Op::Claim(10)]).expect("claim");
+    assert_eq!(
+        claimed_ids(&out, 0),
+        vec![2],
+        "job 1's owner is pid {gone} of another namespace: maybe alive, its lease runs"
+    );
+}
+
+#[test]
+fn a_poll_rolled_back_with_a_refused_add_answers_again() {
+    let db = TempDb::new("pollrollback");
+    let small = Options {
+        max_file_size: Some(64 * 1024),
+        ..Options::default()
+    };
+    let a = Queue::new(db.path(), small);
+    a.open().expect("open a");
+    assert_eq!(
+        a.execute(&[Op::Poll]).expect("first poll").results,
+        vec![OpResult::Bool(true)]
+    );
+    opened(&db)
+        .execute(&[Op::Add("\"other\"".into())])
+        .expect("another connection adds");
+    let huge = format!("\"{}\"", "z".repeat(200_000));
+    let out = a.execute(&[Op::Poll, Op::Add(huge)]).expect("batch");
+    assert_eq!(
+        out.results[0],
+        OpResult::Bool(true),
+        "the other connection's commit is news"
+    );
+    assert!(matches!(&out.results[1], OpResult::Failed(e) if e.code() == "SQLITE_FULL"));
+    assert_eq!(
+        a.execute(&[Op::Poll]).expect("poll").results,
+        vec![OpResult::Bool(false)],
+        "and it is news once"
+    );
+}
+
+#[test]
+fn at_max_file_size_adds_are_refused_while_claims_and_acks_drain_the_queue() {
+    let db = TempDb::new("fullcap");
+    let cap = Options {
+        max_file_size: Some(64 * 1024),
+        ..Options::default()
+    };
+    let q = Queue::new(db.path(), cap);
+    q.open().expect("open");
+    let pad = "x".repeat(300);
+    let mut stored = 0;
+    loop {
+        let out = q
+            .execute(&[Op::Add(format!("{{\"n\":{stored},\"pad\":\"{pad}\"}}"))])
+            .expect("add");
+        match &out.results[0] {
+            OpResult::Id(_) => stored += 1,
+            OpResult::Failed(e) => {
+                assert_eq!(e.code(), "SQLITE_FULL");
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(stored < 10_000, "the cap never refused an add");
+    }
+    assert!(stored > 50, "only {stored} jobs fit in 64 KiB");
+    let mut drained = 0;
+    while drained < stored {
+        let out = q.execute(&[Op::Claim(10)]).expect("claim");
+        let ids = claimed_ids(&out, 0);
+        assert!(
+            !ids.is_empty(),
+            "a claim at the cap found nothing after {drained}"
+        );
+        let acks: Vec<Op> = ids.iter().map(|id| Op::Ack(*id)).collect();
+        let out = q.execute(&acks).expect("acks");
+        assert!(
+            out.results.iter().all(|r| *r == OpResult::Bool(true)),
+            "{out:?}"
+        );
+        drained += ids.len();
+    }
+    assert_eq!(drained, stored);
+}
+
+#[test]
+fn a_checkpoint_leaves_every_committed_job_in_the_main_file_alone() {
+    let db = TempDb::new("checkpoint");
+    let q = opened(&db);
+    q.execute(&(0..50).map(|i| Op::Add(i.to_string())).collect::<Vec<_>>())
+        .expect("adds");
+    let out = q.execute(&[Op::Checkpoint]).expect("checkpoint");
+    assert_eq!(out.results, vec![OpResult::Bool(true)]);
+    let copy = db.0.join("copy.sqlite");
+    std::fs::copy(db.path(), &copy).expect("copy the main file only");
+    let alone = Queue::new(copy.to_string_lossy().into_owned(), Options::default());
+    assert_eq!(alone.open().expect("open copy").count, 50);
+}
+
+#[test]
+fn a_backup_is_a_whole_queue_in_one_file_and_replaces_an_older_backup() {
+    let db = TempDb::new("backup");
+    let q = opened(&db);
+    q.execute(&[Op::Add("\"a\"".into()), Op::Add("\"b\"".into())])
+        .expect("adds");
+    let dest = db.0.join("backup.sqlite").to_string_lossy().into_owned();
+    let out = q.execute(&[Op::Backup(dest.clone())]).expect("backup");
+    assert_eq!(out.results, vec![OpResult::Bool(true)]);
+    q.execute(&[Op::Add("\"c\"".into()), Op::Backup(dest.clone())])
+        .expect("second backup");
+    assert!(
+        !std::path::Path::new(&format!("{dest}-wal")).exists(),
+        "one file"
+    );
+    let copy = Queue::new(dest, Options::default());
+    assert_eq!(copy.open().expect("open backup").count, 3);
+    let out = copy.execute(&[Op::Claim(10)]).expect("claim");
+    assert_eq!(claimed_ids(&out, 0), vec![1, 2, 3]);
+    let not_a_db = db.0.join("notes.txt");
+    std::fs::write(&not_a_db, "x".repeat(5000)).expect("write");
+    let out = q
+        .execute(&[Op::Backup(not_a_db.to_string_lossy().into_owned())])
+        .expect("batch");
+    assert!(matches!(&out.results[0], OpResult::Failed(e) if e.code() == "SQLITE_NOTADB"));
+    assert_eq!(
+        std::fs::read_to_string(&not_a_db).expect("read"),
+        "x".repeat(5000)
+    );
+}
+
+#[test]
+fn closing_an_emptied_queue_gives_its_space_back() {
+    let db = TempDb::new("closeshrink");
+    let q = opened(&db);
+    let blob = "z".repeat(10 * 1024);
+    q.execute(
+        &(0..300)
+            .map(|i| Op::Add(format!("{{\"i\":{i},\"b\":\"{blob}\"}}")))
+            .collect::<Vec<_>>(),
+    )
+    .expect("adds");
+    let out = q.execute(&[Op::Claim(300)]).expect("claim");
+    let acks: Vec<Op> = claimed_ids(&out, 0).into_iter().map(Op::Ack).collect();
+    q.execute(&acks).expect("acks");
+    q.close().expect("close");
+    let size = |p: &str| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let total = size(&db.path()) + size(&format!("{}-wal", db.path()));
+    assert!(
+        total < 256 * 1024,
+        "{total} bytes left after closing an empty queue"
+    );
+}
+
+#[test]
+fn a_busy_attempt_gives_its_thread_back_at_once_instead_of_sleeping_in_sqlite() {
+    let db = TempDb::new("busyattempt");
+    let q = opened(&db);
+    let holder = rusqlite::Connection::open(db.path()).expect("conn");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        let out = q.execute(&[Op::Add("1".into())]).expect("batch");
+        assert!(out.results.is_empty());
+        assert_eq!(out.busy.as_ref().map(QueueError::code), Some("SQLITE_BUSY"));
+    }
+    let spent = start.elapsed();
+    // Each attempt costs microseconds; with SQLite's busy handler (a 50 ms busy_timeout) 20
+    // attempts held a thread-pool thread for at least a second.
+    assert!(
+        spent < std::time::Duration::from_millis(500),
+        "20 attempts took {spent:?}"
+    );
+    holder.execute_batch("COMMIT").expect("release");
+    let out = q.execute(&[Op::Add("1".into())]).expect("batch");
+    assert_eq!(out.results, vec![OpResult::Id(1)]);
 }
