@@ -9,15 +9,18 @@
 const { EventEmitter } = require('node:events')
 const { OP } = require('./lib/native')
 const { Connection } = require('./lib/connection')
-const { checkFilename, checkBatchSize, checkOptions } = require('./lib/options')
+const { calledFromReleasedDelivery } = require('./lib/consumer')
+const { checkFilename, checkPath, checkBatchSize, checkOptions, checkCloseOptions } = require('./lib/options')
 const { jobToJson } = require('./lib/job')
 const { queueError, notOpen, closed, checkId } = require('./lib/errors')
 
 /**
  * A persistent FIFO queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next`
  * (`{id, job}`), `empty`, `add` (`{id, job}`), `delete` (`{id}`), and `error` for failures that
- * have no caller to reject (`ERR_CORRUPT_JOB` with `jobId`, or a background claim, ack, renewal or
- * poll that SQLite refused); with no `error` listener these become process warnings.
+ * have no caller to reject (`ERR_CORRUPT_JOB` with `jobId`, a background claim, ack, renewal or
+ * poll that SQLite refused, or an exception thrown by a listener of another event); with no
+ * `error` listener these become process warnings. An operation's promise says whether it
+ * committed, whatever its event's listeners do.
  * @template T
  */
 class PersistentQueue extends EventEmitter {
@@ -35,9 +38,12 @@ class PersistentQueue extends EventEmitter {
   #conn = null
   /** @type {number | null} */
   #length = null
+  /** A close() has completed: until a reopen succeeds, operations fail with ERR_QUEUE_CLOSED. */
+  #closedBefore = false
 
   /**
-   * @param {string} filename queue file, created if missing (`''`/`':memory:'`: in memory)
+   * @param {string} filename queue file, created if missing (`''`/`':memory:'`: in memory); checked
+   *   by open(), as the original does
    * @param {number} [batchSize=10] jobs claimed per transaction (integer, 1 to 1,000,000)
    * @param {import('./lib/options').QueueOptions} [options]
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
@@ -47,11 +53,15 @@ class PersistentQueue extends EventEmitter {
     this.#path = checkFilename(filename)
     this.#batchSize = checkBatchSize(batchSize)
     this.#settings = checkOptions(options)
+    // A `next` listener added after start() gets the jobs that waited for one.
+    this.on('newListener', (event) => {
+      if (event === 'next') queueMicrotask(() => this.#conn?.consumer.listenerAdded())
+    })
   }
 
   /** Path of the queue file (`':memory:'` for an in-memory queue). @type {string} */
   get dbPath() {
-    return this.#path
+    return /** @type {string} */ (this.#path)
   }
 
   /** Jobs claimed per transaction. @type {number} */
@@ -61,8 +71,9 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * Opens the file, returns dead processes' claims to the head of the queue, emits `open`.
-   * @returns {Promise<void>} rejects `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`,
-   *   `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`
+   * @returns {Promise<void>} rejects `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`,
+   *   `ERR_PATH_TOO_LONG`, `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY`,
+   *   `ERR_SCHEMA_TOO_NEW`
    */
   open() {
     if (this.#closing)
@@ -72,16 +83,22 @@ class PersistentQueue extends EventEmitter {
       )
     if (this.#state === 'open') return Promise.resolve()
     if (this.#opening) return this.#opening
+    let path
+    try {
+      path = checkPath(this.#path)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     const before = this.#state
     this.#state = 'opening'
-    this.#opening = Connection.open(this.#path, this.#settings, this.#batchSize, this.#host()).then(
+    this.#opening = Connection.open(path, this.#settings, this.#batchSize, this.#host()).then(
       (conn) => {
         this.#opening = null
         this.#conn = conn
         this.#length = conn.count
         this.#state = 'open'
-        this.#log(`opened ${this.#path}: ${conn.count} jobs, ${conn.recovered} recovered`)
-        this.emit('open')
+        this.#log(`opened ${path}: ${conn.count} jobs, ${conn.recovered} recovered`)
+        this.#emitSafely('open')
       },
       (err) => {
         this.#opening = null
@@ -93,32 +110,44 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
-   * Waits for the operations issued, returns unfinished claims to the queue, closes, emits `close`.
-   * @returns {Promise<void>} rejects `SQLITE_BUSY` (the queue then stays open and working)
+   * Stops taking jobs, lets the job in hand finish (up to `timeout` ms, then releases it), waits
+   * for the operations issued, returns unfinished claims to the queue, closes, emits `close`.
+   * @param {{timeout?: number}} [options] `timeout`: ms to wait for the job in hand (default: the
+   *   `closeTimeout` option, 5000)
+   * @returns {Promise<void>} rejects `SQLITE_BUSY` (the queue then stays open and working);
+   *   `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE` for bad options
    */
-  close() {
+  close(options) {
     if (this.#closing) return this.#closing
     if (this.#state === 'new' || this.#state === 'closed') return Promise.resolve()
-    this.#closing = this.#close().finally(() => {
+    let timeout
+    try {
+      timeout = checkCloseOptions(options, this.#settings.closeTimeout)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#closing = this.#close(timeout).finally(() => {
       this.#closing = null
     })
     return this.#closing
   }
 
-  async #close() {
+  /** @param {number} timeout */
+  async #close(timeout) {
     if (this.#opening) await this.#opening.catch(() => {})
     const conn = this.#conn
     if (this.#state !== 'open' || !conn) return
     this.#state = 'closing'
     try {
-      await conn.close()
+      await conn.close(timeout)
     } catch (err) {
       this.#state = 'open'
       throw err
     }
     this.#conn = null
     this.#state = 'closed'
-    this.emit('close')
+    this.#closedBefore = true
+    this.#emitSafely('close')
   }
 
   /** @returns {number | null} jobs in the file as of this object's last operation (null before open) */
@@ -134,7 +163,7 @@ class PersistentQueue extends EventEmitter {
     if (this.#state === 'closing')
       throw queueError(Error, 'ERR_QUEUE_CLOSED', 'The queue is closing: open() it again after close() resolves')
     if (!this.#conn) {
-      const code = this.#state === 'closed' ? 'ERR_QUEUE_CLOSED' : 'ERR_NOT_OPEN'
+      const code = this.#closedBefore ? 'ERR_QUEUE_CLOSED' : 'ERR_NOT_OPEN'
       throw queueError(Error, code, 'Open queue database before starting queue')
     }
     this.#conn.consumer.start(() => this.emit('start'))
@@ -152,6 +181,8 @@ class PersistentQueue extends EventEmitter {
    * @throws {Error} `ERR_NO_CURRENT_JOB`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
    */
   done() {
+    // Its job went back to the queue (abort(), or close() after its timeout): nothing to ack.
+    if (calledFromReleasedDelivery()) return Promise.resolve()
     return this.#connection().consumer.done()
   }
 
@@ -176,9 +207,24 @@ class PersistentQueue extends EventEmitter {
     }
     return this.#enqueue(OP.ADD, undefined, text, (id, conn) => {
       conn.consumer.added()
-      this.emit('add', { id, job })
+      this.#emitSafely('add', { id, job })
       return id
     })
+  }
+
+  /**
+   * Writes a consistent copy of the queue, with every operation issued before this call, to
+   * `destination` (SQLite's online backup API: other processes keep working meanwhile). The copy
+   * is one file; an SQLite database already there is replaced.
+   * @param {string} destination path of the copy
+   * @returns {Promise<void>} rejects `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`,
+   *   `ERR_PATH_TOO_LONG`, `SQLITE_CANTOPEN`, `SQLITE_NOTADB` (something else is there; left
+   *   alone), `SQLITE_BUSY`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
+   */
+  async backup(destination) {
+    const path = checkPath(destination)
+    if (this.#opening) await this.#opening
+    return this.#connection().backup(path)
   }
 
   /**
@@ -253,7 +299,7 @@ class PersistentQueue extends EventEmitter {
     checkId(id)
     return this.#enqueue(OP.DELETE, id, undefined, (_, conn) => {
       conn.consumer.deleted(id)
-      this.emit('delete', { id })
+      this.#emitSafely('delete', { id })
       return id
     })
   }
@@ -264,7 +310,7 @@ class PersistentQueue extends EventEmitter {
    */
   #connection() {
     if (this.#conn) return this.#conn
-    throw this.#state === 'closed' ? closed() : notOpen()
+    throw this.#closedBefore ? closed() : notOpen()
   }
 
   /**
@@ -289,7 +335,9 @@ class PersistentQueue extends EventEmitter {
   /** @returns {import('./lib/connection').ConnectionHost} what a connection reports to this object */
   #host() {
     return {
-      emit: (event, ...args) => this.emit(event, ...args),
+      emit: (event, ...args) => this.#emitSafely(event, ...args),
+      canDeliver: () => this.listenerCount('next') > 0,
+      deliver: (task) => this.emit('next', task),
       report: (err) => this.#report(err),
       log: (msg) => this.#log(msg),
       count: (n) => {
@@ -304,8 +352,32 @@ class PersistentQueue extends EventEmitter {
    * @param {Error & {code?: string}} err
    */
   #report(err) {
-    if (this.listenerCount('error') > 0) this.emit('error', err)
-    else process.emitWarning(err.message, { type: 'SqlitePersistentQueueWarning', code: err.code })
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', err)
+      } catch (thrown) {
+        // An `error` listener that throws is an uncaught exception, as in Node.
+        process.nextTick(() => {
+          throw thrown
+        })
+      }
+    } else if (err instanceof Error) {
+      process.emitWarning(err.message, { type: 'SqlitePersistentQueueWarning', code: err.code, detail: err.stack })
+    } else process.emitWarning(String(err), { type: 'SqlitePersistentQueueWarning' })
+  }
+
+  /**
+   * Emits the event of an operation that has happened: a listener's exception is reported (see
+   * `#report`), never turned into the operation's failure.
+   * @param {string} event
+   * @param {...any} args
+   */
+  #emitSafely(event, ...args) {
+    try {
+      this.emit(event, ...args)
+    } catch (err) {
+      this.#report(/** @type {Error} */ (err))
+    }
   }
 
   /** @param {string} msg */

@@ -3,6 +3,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const PersistentQueue = require('..')
+const fs = require('node:fs')
+const path = require('node:path')
 const { tempDir, drain } = require('./helpers')
 
 test('the module exports the class three ways', () => {
@@ -13,7 +15,6 @@ test('the module exports the class three ways', () => {
 
 test('constructor checks its arguments with the original messages', () => {
   assert.throws(() => new PersistentQueue(), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'No filename parameter provided' })
-  assert.throws(() => new PersistentQueue(42), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
   const msg = 'Invalid batchSize parameter.  Must be a number > 0'
   assert.throws(() => new PersistentQueue('x', 0), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: msg })
   assert.throws(() => new PersistentQueue('x', '5'), { name: 'TypeError', message: msg })
@@ -63,8 +64,6 @@ test('setDebug returns the queue for chaining and logs steps only while on; getS
 })
 
 test('require() without a built addon throws ERR_ADDON_NOT_BUILT with advice', (t) => {
-  const fs = require('node:fs')
-  const path = require('node:path')
   const { spawnSync } = require('node:child_process')
   const { dir } = tempDir(t)
   // A copy of the package without any .node file: what a skipped install script leaves.
@@ -82,8 +81,6 @@ test('require() without a built addon throws ERR_ADDON_NOT_BUILT with advice', (
 })
 
 test('no source file calls process.exit or console.error', () => {
-  const fs = require('node:fs')
-  const path = require('node:path')
   const root = path.join(__dirname, '..')
   for (const f of ['index.js', ...fs.readdirSync(path.join(root, 'lib')).map((f) => `lib/${f}`)]) {
     const src = fs.readFileSync(path.join(root, f), 'utf8')
@@ -104,4 +101,58 @@ test('the package exports only its entry point: the generated binding is not pub
   assert.equal(require('sqlite-persistent-queue'), PersistentQueue)
   assert.throws(() => require('sqlite-persistent-queue/binding'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
   assert.throws(() => require('sqlite-persistent-queue/lib/native'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+})
+
+test('a filename that is not a string is refused by open(), as the original does, with ERR_INVALID_ARG_TYPE', async () => {
+  // The original's own suite: "should reject Promise when db filename is not a string".
+  for (const filename of [true, 42, null, {}]) {
+    const q = new PersistentQueue(filename, 2)
+    await assert.rejects(q.open(), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /filename must be a string/ })
+    assert.equal(q.isOpen(), false)
+  }
+})
+
+test("a NUL in a path is ERR_INVALID_ARG_VALUE; a path over SQLite's 504 bytes is ERR_PATH_TOO_LONG naming both lengths", async (t) => {
+  const { dir } = tempDir(t)
+  await assert.rejects(new PersistentQueue(path.join(dir, 'a\0b.sqlite')).open(), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: /NUL/,
+  })
+  // The longest path SQLite opens (504 bytes: MAX_PATHNAME 512 less room for "-journal") and one byte more.
+  const deep = (total) => {
+    let folder = dir
+    while (Buffer.byteLength(folder) + 60 < total) folder = path.join(folder, 'd'.repeat(50))
+    fs.mkdirSync(folder, { recursive: true })
+    const name = 'q'.repeat(total - Buffer.byteLength(folder) - 1)
+    return path.join(folder, name)
+  }
+  const longest = deep(504)
+  assert.equal(Buffer.byteLength(longest), 504)
+  const ok = new PersistentQueue(longest)
+  await ok.open()
+  assert.equal(await ok.add('fits'), 1)
+  await ok.close()
+  const tooLong = deep(505)
+  assert.equal(Buffer.byteLength(tooLong), 505)
+  await assert.rejects(new PersistentQueue(tooLong).open(), {
+    name: 'RangeError',
+    code: 'ERR_PATH_TOO_LONG',
+    message: /505 bytes.*at most 504 bytes/,
+  })
+  await assert.rejects(new PersistentQueue(path.join(tooLong, '..', '..', 'x'.repeat(600))).open(), { code: 'ERR_PATH_TOO_LONG' })
+  assert.equal(fs.existsSync(tooLong), false, 'nothing was created')
+})
+
+test('closeTimeout and close({ timeout }) are checked like the other timers', async () => {
+  assert.throws(() => new PersistentQueue('x', 1, { closeTimeout: -1 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+  assert.throws(() => new PersistentQueue('x', 1, { closeTimeout: '5s' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  const q = new PersistentQueue('')
+  await q.open()
+  await assert.rejects(q.close({ timeout: -5 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+  await assert.rejects(q.close({ timout: 5 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /"timout"/ })
+  await assert.rejects(q.close(5), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  assert.equal(q.isOpen(), true, 'a refused close() changes nothing')
+  await q.close({ timeout: 0 })
+  assert.equal(q.isOpen(), false)
 })

@@ -3,6 +3,9 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const PersistentQueue = require('..')
+const fs = require('node:fs')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
 const { once } = require('node:events')
 const { tempDir, drain, execScript } = require('./helpers')
 
@@ -165,7 +168,7 @@ test('a close() that fails with SQLITE_BUSY leaves the queue open, started, rene
   await inHand
   const lock = execScript(file(), 'SELECT 1', 600)
   await sleep(50)
-  await assert.rejects(q1.close(), { code: 'SQLITE_BUSY' })
+  await assert.rejects(q1.close({ timeout: 0 }), { code: 'SQLITE_BUSY' })
   assert.equal(q1.isOpen(), true)
   assert.equal(q1.isStarted(), true)
   await lock
@@ -247,4 +250,152 @@ test('after migration the original schema still works: its INSERT and its counte
   )
   assert.deepEqual(seen[3].job, { task: 'from-original' })
   await again.close()
+})
+
+test('close() lets the job in hand finish: its done() commits, then the queue closes and the process exits 0', async (t) => {
+  const { file } = tempDir(t)
+  // The README's handler shape with a SIGTERM-style close() while the job is in hand.
+  const script = `
+    const Q = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const q = new Q(process.argv[1])
+    q.on('next', async () => {
+      await new Promise((r) => setTimeout(r, 150))
+      await q.done()
+      console.log('DONE')
+    })
+    q.open().then(async () => {
+      await q.add({ to: 'ada@example.com' })
+      q.start()
+      setTimeout(async () => { await q.close(); console.log('CLOSED ' + q.getLength()) }, 20)
+    })`
+  const r = spawnSync(process.execPath, ['-e', script, file()], { encoding: 'utf8', timeout: 30000 })
+  assert.equal(r.stderr, '')
+  assert.equal(r.status, 0)
+  assert.deepEqual(r.stdout.trim().split('\n'), ['DONE', 'CLOSED 0'])
+})
+
+test("close({ timeout }) releases a job still in hand; its handler's late done() acks nothing, also after a reopen", async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 1)
+  await q.open()
+  await q.add('job-1')
+  await q.add('job-2')
+  const starts = []
+  const late = []
+  let firstRun = true
+  q.on('next', async ({ job }) => {
+    starts.push(job)
+    const slow = job === 'job-1' && firstRun
+    firstRun = false
+    await new Promise((resolve) => setTimeout(resolve, slow ? 200 : 20))
+    late.push(await q.done().then(() => `${job} done`))
+  })
+  q.start()
+  await new Promise((resolve) => q.once('next', () => setImmediate(resolve)))
+  await q.close({ timeout: 0 }) // job-1's handler is still working
+  assert.equal(q.getLength(), 2, 'job-1 went back to the queue')
+  await q.open()
+  q.start()
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  // The stale done() of job-1's first run resolved without acking job-1's second run or job-2.
+  assert.deepEqual(starts, ['job-1', 'job-1', 'job-2'])
+  assert.deepEqual(late.sort(), ['job-1 done', 'job-1 done', 'job-2 done'])
+  assert.equal(q.getLength(), 0)
+  await q.close()
+})
+
+test('a stale done() after close() resolves; start() and done() while reopening say ERR_QUEUE_CLOSED', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('x')
+  let staleDone
+  const inHand = new Promise((resolve) =>
+    q.once('next', () => {
+      resolve()
+      staleDone = new Promise((r) => setTimeout(r, 100)).then(() => q.done())
+    }),
+  )
+  q.start()
+  await inHand
+  await q.close({ timeout: 0 })
+  assert.equal(await staleDone, undefined, 'resolves quietly: its job went back to the queue')
+  assert.throws(() => q.done(), { code: 'ERR_QUEUE_CLOSED' }, 'a done() outside any handler still says the queue is closed')
+  const reopening = q.open()
+  assert.throws(() => q.start(), { code: 'ERR_QUEUE_CLOSED' })
+  assert.throws(() => q.done(), { code: 'ERR_QUEUE_CLOSED' })
+  await reopening
+  assert.equal(q.getLength(), 1)
+  await q.close()
+})
+
+test('a listener of open or close that throws: open() and close() still resolve, the exception is reported', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  const errors = []
+  q.on('error', (err) => errors.push(err.message))
+  q.once('open', () => {
+    throw new Error('open listener')
+  })
+  q.once('close', () => {
+    throw new Error('close listener')
+  })
+  await q.open()
+  assert.equal(q.isOpen(), true)
+  await q.close()
+  assert.equal(q.isOpen(), false)
+  assert.deepEqual(errors, ['open listener', 'close listener'])
+})
+
+test('close() called from an event listener waits for what later listeners of the same batch issue', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('a')
+  let late
+  q.on('delete', () => {
+    closing = q.close()
+  })
+  q.on('add', ({ job }) => {
+    if (job === 'b') late = q.add('c')
+  })
+  let closing
+  await Promise.all([q.delete(1), q.add('b')])
+  assert.equal(await late, 3)
+  await closing
+  const again = new PersistentQueue(file())
+  await again.open()
+  assert.deepEqual(await again.getJobIds('c'), [3])
+  await again.close()
+})
+
+test('file names are opened literally: never as SQLite URIs, whatever their characters', async (t) => {
+  const { dir } = tempDir(t)
+  const names = [
+    ['', 'file:jobs.sqlite'],
+    ['', 'file:queue.sqlite?mode=memory'],
+    ['', 'file:q.sqlite?nolock=1'],
+    ['my queues/dossier à traiter', 'jobs queue.sqlite'],
+    ['データ 🚀', 'ジョブ.sqlite'],
+    ['odd%20name#1?x=y&z', 'q%3F.sqlite'],
+  ]
+  const script = `
+    const Q = require(${JSON.stringify(path.join(__dirname, '..'))})
+    ;(async () => {
+      const q = new Q(process.argv[1]); await q.open(); await q.add({ hello: 'world' }); await q.close()
+      const again = new Q(process.argv[1]); await again.open(); console.log(again.getLength()); await again.close()
+    })()`
+  for (const [sub, name] of names) {
+    const cwd = path.join(dir, sub)
+    fs.mkdirSync(cwd, { recursive: true })
+    const r = spawnSync(process.execPath, ['-e', script, name], { cwd, encoding: 'utf8', timeout: 30000 })
+    assert.equal(r.stdout.trim(), '1', `${name}: the job is there on reopen (${r.stderr})`)
+    const made = fs.readdirSync(cwd, { withFileTypes: true }).filter((e) => e.isFile() && !/-(wal|shm|journal)$/.test(e.name))
+    assert.ok(
+      made.some((e) => e.name === name),
+      `${name}: the file named exists (got ${made.map((e) => e.name)})`,
+    )
+    for (const e of made) fs.rmSync(path.join(cwd, e.name))
+  }
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['my queues', 'odd%20name#1?x=y&z', 'データ 🚀'].sort(), 'no other file appeared')
 })

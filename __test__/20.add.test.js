@@ -133,3 +133,118 @@ test('delete() of a missing id rejects with ERR_JOB_NOT_FOUND and leaves the len
   assert.equal(q.getLength(), 1)
   await q.close()
 })
+
+test('a listener that throws never turns a committed add or delete into a rejection; its exception is reported', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  const errors = []
+  q.on('error', (err) => errors.push(err))
+  const bug = new Error('bug in my add listener')
+  q.once('add', () => {
+    throw bug
+  })
+  assert.equal(await q.add({ order: 42 }), 1)
+  assert.deepEqual(await q.getJobIds({ order: 42 }), [1], 'stored once')
+  assert.deepEqual(errors, [bug])
+  const deleteBug = new Error('bug in my delete listener')
+  q.once('delete', () => {
+    throw deleteBug
+  })
+  assert.equal(await q.delete(1), 1)
+  assert.equal(await q.has(1), false)
+  assert.deepEqual(errors, [bug, deleteBug])
+  // Without an error listener the exception becomes a process warning.
+  q.removeAllListeners('error')
+  const warnings = []
+  const onWarning = (w) => warnings.push(w)
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  q.once('add', () => {
+    throw new Error('unheard')
+  })
+  assert.equal(await q.add('x'), 2)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(
+    warnings.map((w) => [w.name, w.message]),
+    [['SqlitePersistentQueueWarning', 'unheard']],
+  )
+  await q.close()
+})
+
+test('inside each event of one group commit getLength() counts the operations up to its own', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  const seen = []
+  q.on('add', ({ job }) => seen.push([`add ${job}`, q.getLength()]))
+  q.on('delete', ({ id }) => seen.push([`delete ${id}`, q.getLength()]))
+  await q.open()
+  // The original's own suite: three adds in one tick see 1, 2, 3.
+  await Promise.all([q.add('1'), q.add('2'), q.add('3')])
+  await Promise.all([q.delete(1), q.add('4'), q.delete(2), q.add('5')])
+  assert.deepEqual(seen, [
+    ['add 1', 1],
+    ['add 2', 2],
+    ['add 3', 3],
+    ['delete 1', 2],
+    ['add 4', 3],
+    ['delete 2', 2],
+    ['add 5', 3],
+  ])
+  await q.close()
+})
+
+test('a job whose getter or toJSON throws anything is refused with TypeError ERR_INVALID_JOB, the exception as cause', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  const nullProto = Object.create(null)
+  const evil = {
+    toString() {
+      throw new Error('evil toString')
+    },
+  }
+  const plain = new RangeError('plain')
+  const jobs = [
+    [
+      {
+        get a() {
+          throw nullProto
+        },
+      },
+      nullProto,
+    ],
+    [
+      {
+        toJSON() {
+          throw evil
+        },
+      },
+      evil,
+    ],
+    [
+      {
+        toJSON() {
+          throw plain
+        },
+      },
+      plain,
+    ],
+  ]
+  for (const [job, thrown] of jobs) {
+    for (const method of ['add', 'getJobIds']) {
+      const err = await q[method](job).then(
+        () => assert.fail(`${method} resolved`),
+        (e) => e,
+      )
+      assert.equal(err.name, 'TypeError')
+      assert.equal(err.code, 'ERR_INVALID_JOB')
+      assert.equal(err.cause, thrown)
+      assert.match(err.message, /JSON.stringify threw/)
+    }
+  }
+  assert.match((await q.add(jobs[2][0]).catch((e) => e)).message, /plain/)
+  assert.equal(q.getLength(), 0)
+  assert.equal(await q.add('fine'), 1, 'no id was used')
+  await q.close()
+})

@@ -231,3 +231,147 @@ test('delete() of a job whose claim is in flight: the job is never delivered', a
   assert.deepEqual(events, ['delete 2', 'next A'])
   await q.close()
 })
+
+test('a job added in the same tick as the last done() is delivered: chained steps never stall', async (t) => {
+  const { file } = tempDir(t)
+  for (const order of ['done then add', 'add then done']) {
+    const q = new PersistentQueue(file(`${order}.sqlite`))
+    await q.open()
+    await q.add({ step: 1 })
+    const seen = []
+    const finished = new Promise((resolve) => {
+      q.on('next', ({ job }) => {
+        seen.push(job.step)
+        if (order === 'done then add') q.done()
+        if (job.step < 5) q.add({ step: job.step + 1 })
+        if (order === 'add then done') q.done()
+        if (job.step === 5) resolve()
+      })
+    })
+    q.start()
+    await finished
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(seen, [1, 2, 3, 4, 5], order)
+    assert.equal(q.getLength(), 0, order)
+    await q.close()
+  }
+})
+
+test('a next listener added after start() gets the jobs; no job is handed to nobody', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('a')
+  await q.add('b')
+  q.start()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  q.stop()
+  q.start()
+  const seen = []
+  const emptied = new Promise((resolve) => q.once('empty', resolve))
+  q.on('next', ({ job }) => {
+    seen.push(job)
+    q.done()
+  })
+  await emptied
+  assert.deepEqual(seen, ['a', 'b'])
+  await q.close()
+})
+
+test('abort() gives the job back; a done() from its handler later acks nothing', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 1)
+  await q.open()
+  await q.add('first')
+  await q.add('second')
+  const deliveries = []
+  const lateDone = new Promise((resolveLate) => {
+    q.on('next', ({ job }) => {
+      deliveries.push(job)
+      if (deliveries.length === 1) {
+        q.abort()
+        // This handler goes on and calls done() once its (abandoned) work ends.
+        setTimeout(() => resolveLate(q.done()), 100)
+        setImmediate(() => q.start())
+      } else setTimeout(() => q.done(), 300)
+    })
+  })
+  q.start()
+  await lateDone
+  assert.deepEqual(deliveries, ['first', 'first'], 'the aborted job came back first')
+  assert.equal(await q.has(1), true, 'the stale done() acked neither the job nor its second delivery')
+  assert.equal(q.getLength(), 2)
+  await new Promise((resolve) => q.once('empty', resolve))
+  assert.deepEqual(deliveries, ['first', 'first', 'second'])
+  await q.close()
+})
+
+test('stop() hands the prefetched jobs back: another consumer takes them, none twice', async (t) => {
+  const { file } = tempDir(t)
+  const keepAlive = setInterval(() => {}, 1000) // b polls on unref'd timers, which never hold the process
+  t.after(() => clearInterval(keepAlive))
+  const a = new PersistentQueue(file(), 10)
+  const b = new PersistentQueue(file(), 10, { pollInterval: 20 })
+  await a.open()
+  await b.open()
+  for (let i = 1; i <= 10; i++) await a.add(i)
+  const gotA = []
+  a.on('next', ({ job }) => {
+    gotA.push(job)
+    a.done().then(() => a.stop())
+  })
+  const stopped = new Promise((resolve) => a.once('stop', resolve))
+  a.start()
+  await stopped
+  const gotB = []
+  b.on('next', ({ job }) => {
+    gotB.push(job)
+    b.done()
+  })
+  const emptied = new Promise((resolve) => b.once('empty', resolve))
+  b.start()
+  await emptied
+  assert.deepEqual(gotA, [1])
+  assert.deepEqual(gotB, [2, 3, 4, 5, 6, 7, 8, 9, 10])
+  await a.close()
+  await b.close()
+})
+
+test('prefetched jobs go back to the queue when the job in hand takes long; the holder never delivers them again', async (t) => {
+  const { file } = tempDir(t)
+  const keepAlive = setInterval(() => {}, 1000) // the queue's own timers never hold the process
+  t.after(() => clearInterval(keepAlive))
+  const a = new PersistentQueue(file(), 10)
+  const b = new PersistentQueue(file(), 1, { pollInterval: 20 })
+  await a.open()
+  await b.open()
+  for (let i = 1; i <= 5; i++) await a.add(i)
+  const gotA = []
+  let finishA
+  const aBusy = new Promise((resolve) => (finishA = resolve))
+  a.on('next', ({ job }) => {
+    gotA.push(job)
+    if (job === 1) aBusy.then(() => a.done())
+    else a.done()
+  })
+  const aHolds = new Promise((resolve) => a.once('next', resolve))
+  a.start()
+  await aHolds
+  const gotB = []
+  const bGotAll = new Promise((resolve) => {
+    b.on('next', ({ job }) => {
+      gotB.push(job)
+      b.done()
+      if (gotB.length === 4) resolve()
+    })
+  })
+  b.start()
+  await bGotAll // within about a second of a's long job, not when it ends
+  finishA()
+  await new Promise((resolve) => a.once('empty', resolve))
+  assert.deepEqual(gotA, [1])
+  assert.deepEqual(gotB, [2, 3, 4, 5])
+  assert.equal(a.getLength(), 0)
+  await a.close()
+  await b.close()
+})

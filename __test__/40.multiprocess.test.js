@@ -236,3 +236,144 @@ test('busyTimeout spent: add rejects SQLITE_BUSY and writes nothing', async (t) 
   )
   await q.close()
 })
+
+const ROLES = path.join(__dirname, 'fixtures', 'roles.js')
+
+/** Waits until `pred(child.lines)` holds, or fails after `ms`. */
+async function until(child, pred, ms, what) {
+  const end = Date.now() + ms
+  while (!pred(child.lines)) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; lines: ${child.lines.join(' | ')}`)
+    await sleep(20)
+  }
+}
+const gotIds = (lines) => lines.filter((l) => l.startsWith('GOT ')).map((l) => Number(l.slice(4)))
+
+test('a started, empty consumer whose own adds are refused still notices jobs other processes add', async (t) => {
+  const { file } = tempDir(t)
+  const keepAlive = setInterval(() => {}, 1000)
+  t.after(() => clearInterval(keepAlive))
+  for (let attempt = 0; attempt < 4; attempt++) {
+    for (const s of ['', '-wal', '-shm']) fs.rmSync(file() + s, { force: true })
+    const a = new PersistentQueue(file(), 10, { maxFileSize: 64 * 1024, pollInterval: 20 })
+    await a.open()
+    const got = []
+    a.on('next', ({ job }) => {
+      got.push(job)
+      a.done()
+    })
+    a.start()
+    const big = 'z'.repeat(200000) // never fits: each add is refused with SQLITE_FULL
+    const refused = []
+    const pump = setInterval(() => {
+      for (let i = 0; i < 3; i++) a.add(big).catch((e) => refused.push(e.code))
+    }, 1)
+    await sleep(100)
+    const other = startChild(ROLES, ['add-one', file()])
+    assert.deepEqual(await other.exited, { code: 0, signal: null })
+    const end = Date.now() + 3000
+    while (got.length === 0 && Date.now() < end) await sleep(20)
+    clearInterval(pump)
+    await sleep(50)
+    assert.deepEqual(got, [{ small: true }], `attempt ${attempt}: the other process's job is delivered`)
+    assert.ok(refused.length > 0 && refused.every((c) => c === 'SQLITE_FULL'))
+    await a.close()
+  }
+})
+
+test('a worker stopped in another process hands back the jobs it prefetched', async (t) => {
+  const { file } = tempDir(t)
+  const seed = new PersistentQueue(file())
+  await seed.open()
+  for (let i = 1; i <= 10; i++) await seed.add({ n: i })
+  await seed.close()
+  const paused = startChild(ROLES, ['stop-after-one', file(), JSON.stringify({ batchSize: 10, visibilityTimeout: 500 })])
+  t.after(() => paused.child.kill('SIGKILL'))
+  await until(paused, (l) => l.some((x) => x.startsWith('STOPPED')), 10000, 'the worker to stop')
+  const b = new PersistentQueue(file())
+  const got = []
+  b.on('next', ({ id }) => {
+    got.push(id)
+    b.done()
+  })
+  const keepAlive = setInterval(() => {}, 1000)
+  t.after(() => clearInterval(keepAlive))
+  await b.open()
+  const emptied = new Promise((resolve) => b.once('empty', resolve))
+  b.start()
+  await emptied
+  assert.deepEqual(paused.lines, ['GOT 1', 'STOPPED 1'])
+  assert.deepEqual(got, [2, 3, 4, 5, 6, 7, 8, 9, 10])
+  await b.close()
+})
+
+test('containers sharing a file (separate PID namespaces, both PID 1): a live worker keeps its job', async (t) => {
+  const { spawnSync } = require('node:child_process')
+  if (spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status !== 0) {
+    return t.skip('unshare --pid is not permitted here (needs root)')
+  }
+  const { file } = tempDir(t)
+  const seed = new PersistentQueue(file())
+  await seed.open()
+  for (let i = 1; i <= 3; i++) await seed.add({ n: i })
+  await seed.close()
+  // Like `docker run`: a fresh PID namespace with its own /proc; node is PID 1 in each.
+  const container = (role) =>
+    startChild('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, ROLES, role, file()], { node: false })
+  const a = container('holder')
+  t.after(() => a.child.kill('SIGKILL'))
+  await until(a, (l) => gotIds(l).length === 1, 10000, 'worker A to take a job')
+  const b = container('worker')
+  t.after(() => b.child.kill('SIGKILL'))
+  await until(b, (l) => gotIds(l).length === 2, 10000, 'worker B to take the other jobs')
+  await sleep(500)
+  assert.deepEqual(gotIds(a.lines), [1])
+  assert.deepEqual(gotIds(b.lines), [2, 3], "B's open() must not take A's job for a dead PID 1 of its own namespace")
+})
+
+test("a wall-clock step forward (NTP, VM resume) does not expire a healthy worker's lease", async (t) => {
+  const { spawnSync } = require('node:child_process')
+  const { dir, file } = tempDir(t)
+  // A preload library that adds the seconds written in SHIFT_FILE to CLOCK_REALTIME (and
+  // gettimeofday, time), in both workers alike, as a real step of the system clock would.
+  const src = path.join(dir, 'shift.c')
+  fs.writeFileSync(
+    src,
+    `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <time.h>
+#include <sys/time.h>
+static long shift(void) { const char *p = getenv("SHIFT_FILE"); long s = 0; FILE *f;
+  if (p && (f = fopen(p, "r"))) { if (fscanf(f, "%ld", &s) != 1) s = 0; fclose(f); } return s; }
+int clock_gettime(clockid_t c, struct timespec *ts) {
+  static int (*real)(clockid_t, struct timespec *); if (!real) real = dlsym(RTLD_NEXT, "clock_gettime");
+  int r = real(c, ts); if (r == 0 && (c == CLOCK_REALTIME || c == CLOCK_REALTIME_COARSE)) ts->tv_sec += shift(); return r; }
+int gettimeofday(struct timeval *tv, void *tz) {
+  static int (*real)(struct timeval *, void *); if (!real) real = dlsym(RTLD_NEXT, "gettimeofday");
+  int r = real(tv, tz); if (r == 0 && tv) tv->tv_sec += shift(); return r; }
+time_t time(time_t *t) { struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts); if (t) *t = ts.tv_sec; return ts.tv_sec; }
+`.replace('#include <stdio.h>', '#include <stdio.h>\n#include <stdlib.h>'),
+  )
+  const so = path.join(dir, 'shift.so')
+  if (spawnSync('cc', ['-shared', '-fPIC', '-O1', '-o', so, src, '-ldl']).status !== 0) return t.skip('no C compiler for the clock shim')
+  const shiftFile = path.join(dir, 'shift')
+  fs.writeFileSync(shiftFile, '0')
+  const seed = new PersistentQueue(file())
+  await seed.open()
+  for (let i = 1; i <= 3; i++) await seed.add({ n: i })
+  await seed.close()
+  const env = { ...process.env, LD_PRELOAD: so, SHIFT_FILE: shiftFile }
+  const a = startChild(ROLES, ['holder', file()], { env }) // default visibilityTimeout: 30 s
+  t.after(() => a.child.kill('SIGKILL'))
+  await until(a, (l) => gotIds(l).length === 1, 10000, 'worker A to take a job')
+  const b = startChild(ROLES, ['worker', file(), JSON.stringify({ pollInterval: 20 })], { env })
+  t.after(() => b.child.kill('SIGKILL'))
+  await until(b, (l) => gotIds(l).length === 2, 10000, 'worker B to take the other jobs')
+  fs.writeFileSync(shiftFile, '120') // the system clock steps 120 s forward, four leases
+  await sleep(1500)
+  fs.writeFileSync(shiftFile, '-3600') // and then an hour back
+  await sleep(500)
+  assert.deepEqual(gotIds(a.lines), [1])
+  assert.deepEqual(gotIds(b.lines), [2, 3])
+})

@@ -196,9 +196,85 @@ test('a corrupt row stays claimed by its holder and is reported once', async (t)
   let empties = 0
   q.on('error', () => errors++)
   q.on('empty', () => empties++)
+  q.on('next', () => assert.fail('the corrupt row is the only one and is never delivered'))
   q.start()
   await sleep(1500) // five leases long
   assert.equal(errors, 1)
   assert.equal(empties, 1)
   await q.close()
+})
+
+/** Adds jobs of ~330 bytes one by one until an add is refused; returns how many were stored and the refusal. */
+async function fillUntilRefused(q) {
+  let stored = 0
+  for (;;) {
+    try {
+      await q.add({ n: stored, pad: 'x'.repeat(300) })
+      stored++
+    } catch (err) {
+      return { stored, refusal: err }
+    }
+    assert.ok(stored < 100000, 'nothing refused the adds')
+  }
+}
+
+/** Drains `q` with a `next` listener; resolves the jobs delivered once `empty` fires. */
+async function drainAll(q) {
+  const delivered = []
+  q.on('next', ({ job }) => {
+    delivered.push(job.n)
+    q.done()
+  })
+  const emptied = new Promise((resolve) => q.once('empty', resolve))
+  q.start()
+  await emptied
+  return delivered
+}
+
+test('a queue at maxFileSize refuses adds with SQLITE_FULL but drains to empty, and then takes adds again', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 10, { maxFileSize: 64 * 1024 })
+  const errors = []
+  q.on('error', (err) => errors.push(err.code))
+  await q.open()
+  const { stored, refusal } = await fillUntilRefused(q)
+  assert.equal(refusal.code, 'SQLITE_FULL')
+  assert.match(refusal.message, /maxFileSize/)
+  assert.ok(stored > 50, `only ${stored} jobs fit in 64 KiB`)
+  assert.equal(q.getLength(), stored)
+  const delivered = await drainAll(q)
+  assert.deepEqual(
+    delivered,
+    Array.from({ length: stored }, (_, i) => i),
+  )
+  assert.deepEqual(errors, [], 'no claim or ack was refused')
+  assert.equal(q.getLength(), 0)
+  assert.equal(typeof (await q.add({ n: -1 })), 'number', 'space freed by the drain takes adds again')
+  await q.close()
+})
+
+test('a real full disk (a 1 MiB tmpfs): adds are refused while room is kept for the consumer, which drains everything', async (t) => {
+  const { spawnSync } = require('node:child_process')
+  const mnt = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'spq-disk-'))
+  t.after(() => fs.rmSync(mnt, { recursive: true, force: true }))
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status !== 0) {
+    return t.skip('cannot mount a tmpfs here (needs root)')
+  }
+  const q = new PersistentQueue(path.join(mnt, 'queue.sqlite'))
+  const errors = []
+  q.on('error', (err) => errors.push(err.code))
+  await q.open()
+  const { stored, refusal } = await fillUntilRefused(q)
+  assert.equal(refusal.code, 'SQLITE_FULL')
+  assert.ok(stored > 100, `only ${stored} jobs fit on 1 MiB`)
+  const delivered = await drainAll(q)
+  assert.equal(delivered.length, stored)
+  assert.deepEqual(errors, [])
+  await q.close()
+  const again = new PersistentQueue(path.join(mnt, 'queue.sqlite'))
+  await again.open()
+  assert.equal(again.getLength(), 0)
+  assert.equal(await again.add({ n: 'after' }).then(() => 'stored'), 'stored')
+  await again.close()
+  assert.equal(spawnSync('umount', [mnt]).status, 0)
 })

@@ -51,17 +51,19 @@ async function drain(q) {
 }
 
 /**
- * Starts `node script ...args` and reads its stdout line by line.
+ * Starts `node script ...args` (with `node: false`, the command `script ...args`) and reads its
+ * stdout line by line.
  * @param {string} script
  * @param {string[]} args
- * @param {{stdin?: 'pipe' | 'ignore'}} [options]
+ * @param {{stdin?: 'pipe' | 'ignore', env?: NodeJS.ProcessEnv, node?: boolean}} [options]
  * @returns {{child: import('node:child_process').ChildProcess, lines: string[],
  *   exited: Promise<{code: number | null, signal: string | null}>,
  *   killWhen: (pred: (lines: string[]) => boolean) => void}}
  *   `lines` fills as the child prints; `killWhen` SIGKILLs it once `pred(lines)` holds.
  */
-function startChild(script, args, { stdin = 'pipe' } = {}) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: [stdin, 'pipe', 'inherit'] })
+function startChild(script, args, { stdin = 'pipe', env = process.env, node = true } = {}) {
+  const [cmd, argv] = node ? [process.execPath, [script, ...args]] : [script, args]
+  const child = spawn(cmd, argv, { stdio: [stdin, 'pipe', 'inherit'], env })
   const lines = []
   const watchers = new Set()
   let buffer = ''

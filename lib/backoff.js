@@ -1,19 +1,21 @@
 'use strict'
 /**
  * The one retry policy of the package: exponential backoff from `base` ms, doubling up to `cap`
- * ms, with random jitter so that several waiting queues do not retry in lockstep. Owns no timers:
- * callers ask for the next delay and wait themselves.
+ * ms, with random jitter so that several waiting queues do not retry in lockstep. Callers ask
+ * for the next delay and wait themselves (`sleep` is a plain ref'd timer).
  * Must not touch: queue state, SQLite, events.
  * @module
  */
 
 /**
  * Named policies, in ms. `busy`: between attempts of a batch while another connection holds the
- * write lock (DESIGN.md, "SQLITE_BUSY"); `claim`: after a claim failed (full disk, lock held past
- * busyTimeout); `ack`: after an ack failed, until it commits.
+ * write lock (DESIGN.md, "SQLITE_BUSY"); each attempt returns at once instead of sleeping in
+ * SQLite's busy handler on a thread-pool thread, so the wait costs the pool nothing and a short cap
+ * keeps the pickup prompt once the lock is free. `claim`: after a claim failed (full disk, lock
+ * held past busyTimeout); `ack`: after an ack failed, until it commits.
  */
 const POLICIES = Object.freeze({
-  busy: Object.freeze({ base: 2, cap: 100 }),
+  busy: Object.freeze({ base: 1, cap: 20 }),
   claim: Object.freeze({ base: 100, cap: 5000 }),
   ack: Object.freeze({ base: 50, cap: 5000 }),
 })

@@ -1,8 +1,9 @@
 'use strict'
 /**
  * Everything that lives from one `open()` to its `close()`: the native handle, its work queue,
- * its consumer, and upkeep (giving an emptied queue's space back). `open()` creates a
- * Connection; `close()` ends it whole, and the queue object drops it. Nothing here outlives it.
+ * its consumer, and upkeep: an idle checkpoint (so a queue at rest is whole in its main file) and
+ * giving an emptied queue's space back. `open()` creates a Connection; `close()` ends it whole,
+ * and the queue object drops it. Nothing here outlives it.
  * Must not touch: public events other than through the host, argument checks.
  * @module
  */
@@ -15,6 +16,9 @@ const { Backoff, POLICIES, sleep } = require('./backoff')
 /** Free pages given back per transaction when the queue runs empty (4 KiB each). */
 const SHRINK_PAGES = 2048
 
+/** Quiet time after the last write before the WAL is checkpointed into the main file, in ms. */
+const IDLE_CHECKPOINT_MS = 500
+
 /**
  * @typedef {import('./consumer').Host & {count: (n: number) => void}} ConnectionHost the consumer's
  *   host, plus `count`: the rows in the queue after each operation
@@ -26,6 +30,9 @@ class Connection {
   #host
   /** close() has begun: upkeep starts no more. */
   #halted = false
+  #busyTimeout
+  /** Checkpoints the WAL once writes pause (unref'd, refreshed by each write). */
+  #idleCheckpoint
   /** Ordered group-commit queue of this connection. */
   work
   /** Delivery, acks, leases and polls of this connection. */
@@ -34,7 +41,6 @@ class Connection {
   count
   /** Jobs of dead owners returned to the queue at open. */
   recovered
-  #busyTimeout
 
   /**
    * Opens the file.
@@ -65,21 +71,34 @@ class Connection {
     this.#busyTimeout = settings.busyTimeout
     this.count = info.count
     this.recovered = info.recovered
-    this.work = new WorkQueue(native, { busyTimeout: settings.busyTimeout, onCount: host.count })
+    this.#idleCheckpoint = setTimeout(() => this.#checkpoint(), IDLE_CHECKPOINT_MS)
+    this.#idleCheckpoint.unref()
+    this.work = new WorkQueue(native, {
+      busyTimeout: settings.busyTimeout,
+      onCount: host.count,
+      onWrite: () => this.#idleCheckpoint.refresh(),
+    })
     const { visibilityTimeout, pollInterval } = settings
     this.consumer = new Consumer(this.work, { batchSize, visibilityTimeout, pollInterval, ready: info.ready }, host, () => this.#shrink())
+    // A queue closed right at `empty` (or emptied by another process) still gives space back.
+    if (info.count === 0) this.#shrink()
   }
 
   /**
-   * Waits for every operation issued, releases this object's claims and closes the file.
+   * Stops taking jobs, waits up to `timeoutMs` for the job in hand to be done() (its lease kept
+   * alive meanwhile), waits for every operation issued, then releases this object's claims (the
+   * job in hand too, if it was not done in time), checkpoints and closes the file.
+   * @param {number} timeoutMs longest wait for the job in hand, in ms
    * @returns {Promise<void>}
    * @throws (rejects) `SQLITE_BUSY` when the claims could not be released within busyTimeout; the
    *   connection then stays open and working as before.
    */
-  async close() {
+  async close(timeoutMs) {
     const resume = this.consumer.halt()
     this.#halted = true
+    clearTimeout(this.#idleCheckpoint)
     try {
+      await this.consumer.settled(timeoutMs)
       await this.work.idle()
       await retryBusy(() => this.#native.close(), this.#busyTimeout)
     } catch (err) {
@@ -88,6 +107,22 @@ class Connection {
       throw err
     }
     this.consumer.closed()
+  }
+
+  /**
+   * Writes a consistent copy of the queue, with every operation issued before it, to
+   * `destination` (SQLite's online backup API).
+   * @param {string} destination
+   * @returns {Promise<void>}
+   */
+  backup(destination) {
+    return this.work.push(OP.BACKUP, undefined, destination).then(() => {})
+  }
+
+  /** Copies the WAL into the main file once writes pause: a queue at rest is whole in one file. */
+  #checkpoint() {
+    if (this.#halted) return
+    this.work.push(OP.CHECKPOINT).catch((err) => this.#host.report(err))
   }
 
   /**

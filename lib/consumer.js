@@ -1,28 +1,65 @@
 'use strict'
 /**
  * The consumer of one open queue: the prefetch buffer (jobs claimed ahead, up to `batchSize` per
- * claim), delivery of one `next` at a time, acks, lease renewal, polling for jobs that other
+ * claim), delivery of one job at a time, acks, lease renewal, polling for jobs that other
  * processes add, and corrupt rows.
  *
  * Every result of the work queue is handled in the `then` hook of its operation, so results are
  * seen strictly in call order (a claim and the adds or deletes around it, in one batch or not).
- * Must not touch: the native handle, open/close, options parsing, job serialisation.
+ *
+ * A delivery runs its handler inside an AsyncLocalStorage context, so a `done()` knows which
+ * delivery it answers even when it comes late: a `done()` from the handler of a delivery whose job
+ * went back to the queue (abort(), or a close() that did not wait for it) acks nothing.
+ *
+ * Prefetched jobs are held only while this consumer moves through them: they go back to the queue
+ * when it stops or closes, when the job in hand takes longer than {@link HOLD_MS} (or a third of
+ * the lease), and before delivery when their claim is older than half the lease. So no job waits
+ * behind a busy or paused consumer while another is idle, and none is delivered after its lease
+ * could have run out.
+ * Must not touch: the native handle, open/close of the file, options parsing, the JSON format of
+ * jobs (lib/job.js parses them).
  * @module
  */
+const { AsyncLocalStorage } = require('node:async_hooks')
+const { performance } = require('node:perf_hooks')
 const { OP } = require('./native')
 const { Backoff, POLICIES, sleep } = require('./backoff')
 const { parseJob } = require('./job')
 const { queueError, closed } = require('./errors')
 
+/** Longest time prefetched jobs wait behind the job in hand before they go back, in ms. */
+const HOLD_MS = 1000
+
 /**
  * What the consumer reports to its queue object.
  * @typedef {object} Host
- * @property {(event: string, ...args: any[]) => void} emit emits an event of the public API
+ * @property {(event: string, ...args: any[]) => void} emit emits an event of the public API; a
+ *   listener's exception is reported, never thrown into the queue's machinery
+ * @property {() => boolean} canDeliver whether anyone takes deliveries (a `next` listener)
+ * @property {(task: {id: number, job: any}) => void} deliver hands a job over (emits `next`)
  * @property {(err: Error) => void} report a failure with no caller to reject
  * @property {(msg: string) => void} log a debug line
  */
 
-/** A delivered or prefetched job. @typedef {{id: number, job: any}} Task */
+/**
+ * A claimed job on its way through this consumer.
+ * @typedef {object} Delivery
+ * @property {number} id
+ * @property {any} job
+ * @property {number} deliveredAt `performance.now()` when handed over (0: still prefetched)
+ * @property {boolean} released its job went back to the queue: its done() acks nothing
+ */
+
+/** The delivery whose handler is running, for done(). @type {AsyncLocalStorage<Delivery>} */
+const handlerContext = new AsyncLocalStorage()
+
+/**
+ * @returns {boolean} the caller runs in the handler of a delivery whose job went back to the
+ *   queue (abort(), or a close() that released it): its done() must ack nothing
+ */
+function calledFromReleasedDelivery() {
+  return handlerContext.getStore()?.released === true
+}
 
 class Consumer {
   /** @type {import('./work-queue').WorkQueue} */
@@ -30,13 +67,16 @@ class Consumer {
   /** @type {Host} */
   #host
   #batchSize
+  #visibilityTimeout
   /** Called when the queue runs empty (the connection gives space back). */
   #onEmpty
   /** Between start() and stop(). */
   #started = false
-  /** Jobs claimed ahead and not delivered yet, in order. @type {Task[]} */
+  /** Jobs claimed ahead and not delivered yet, in order. @type {Delivery[]} */
   #prefetched = []
-  /** The job of the last `next` event, until done() or abort(). @type {Task | null} */
+  /** `performance.now()` until which the prefetched jobs may be delivered (half their lease). */
+  #prefetchedUntil = 0
+  /** The job handed over and not yet done() or abort()ed. @type {Delivery | null} */
   #inHand = null
   /** An ack is committing; the next delivery waits for it. */
   #acking = false
@@ -47,14 +87,17 @@ class Consumer {
   #heldCorrupt = 0
   /** No job is waiting, as last seen by this object. */
   #empty
-  /** close() has begun: no background work (poll, renew, claim retries, deliveries) starts. */
+  /** close() has begun: no delivery, claim or poll starts; renewal goes on for the job in hand. */
   #halted = false
   /** The connection is closed: late callbacks do nothing. */
   #closed = false
   #claimBackoff = new Backoff(POLICIES.claim)
   /** @type {NodeJS.Timeout[]} */
   #timers = []
-  #visibilityTimeout
+  /** Sends the prefetched jobs back when the job in hand takes long. @type {NodeJS.Timeout | null} */
+  #holdTimer = null
+  /** Callers of settled(), waiting for the job in hand. @type {Array<() => void>} */
+  #settledWaiters = []
   #pollInterval
 
   /**
@@ -98,17 +141,21 @@ class Consumer {
     this.#pump()
   }
 
-  /** Stops delivering after the job in hand. */
+  /** Stops delivering after the job in hand; the prefetched jobs go back to the queue. */
   stop() {
     this.#started = false
+    this.#releasePrefetched()
   }
 
-  /** Gives the job in hand back to the head of the prefetch buffer (delivered again on start()). */
+  /** The job in hand goes back to the queue (delivered again after start()); its done() acks nothing. */
   abort() {
-    if (this.#inHand !== null) {
-      this.#prefetched.unshift(this.#inHand)
-      this.#inHand = null
-    }
+    const task = this.#inHand
+    if (task === null) return
+    this.#inHand = null
+    this.#clearHold()
+    task.released = true
+    this.#work.push(OP.RELEASE, task.id).catch((err) => this.#host.report(err))
+    this.#notifySettled()
   }
 
   /**
@@ -125,9 +172,10 @@ class Consumer {
     }
     this.#host.log(`done ${task.id}`)
     this.#inHand = null
+    this.#clearHold()
     this.#acking = true
     const acked = this.#ack(task.id)
-    if (this.#prefetched.length === 0 && this.#started && !this.#claiming) this.#claim()
+    if (this.#prefetched.length === 0 && this.#started && !this.#claiming && this.#host.canDeliver()) this.#claim()
     acked.catch(() => {})
     return acked
   }
@@ -150,26 +198,59 @@ class Consumer {
     if (at !== -1) this.#prefetched.splice(at, 1)
   }
 
+  /** Someone started taking deliveries (a `next` listener was added): deliver if started. */
+  listenerAdded() {
+    this.#pump()
+  }
+
   /**
-   * close() begins: stop background work and deliveries.
+   * close() begins: no more deliveries, claims or polls; the prefetched jobs go back at once;
+   * the job in hand keeps its lease until the connection closes.
    * @returns {() => void} undoes it, for a close() that failed (the queue stays open)
    */
   halt() {
     const wasStarted = this.#started
     this.#started = false
     this.#halted = true
-    this.#stopTimers()
+    this.#releasePrefetched()
     return () => {
       this.#halted = false
       this.#started = wasStarted
-      this.#startTimers()
       this.#pump()
     }
   }
 
-  /** The connection closed: every late callback does nothing. */
+  /**
+   * @param {number} timeoutMs longest wait, in ms
+   * @returns {Promise<boolean>} resolves true once no job is in hand and no ack is committing, or
+   *   false after `timeoutMs`
+   */
+  settled(timeoutMs) {
+    if (this.#inHand === null && !this.#acking) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#settledWaiters = this.#settledWaiters.filter((w) => w !== settle)
+        resolve(false)
+      }, timeoutMs)
+      const settle = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      this.#settledWaiters.push(settle)
+    })
+  }
+
+  /**
+   * The connection closed (its claims went back to the queue): the job in hand, if any, was
+   * released, so its done() acks nothing; every late callback does nothing.
+   */
   closed() {
     this.#closed = true
+    if (this.#inHand) this.#inHand.released = true
+    this.#inHand = null
+    this.#clearHold()
+    for (const timer of this.#timers) clearInterval(timer)
+    this.#timers = []
   }
 
   /** Acks `id`, retrying failures with backoff until it commits or the queue closes. */
@@ -191,7 +272,30 @@ class Consumer {
   #acked() {
     if (this.#closed) return
     this.#acking = false
+    this.#notifySettled()
     this.#pump()
+  }
+
+  #notifySettled() {
+    if (this.#inHand !== null || this.#acking) return
+    const waiters = this.#settledWaiters
+    this.#settledWaiters = []
+    for (const w of waiters) w()
+  }
+
+  /** Sends every prefetched job back to the queue, at its place (one transaction). */
+  #releasePrefetched() {
+    const jobs = this.#prefetched
+    if (jobs.length === 0) return
+    this.#prefetched = []
+    for (const task of jobs) this.#work.push(OP.RELEASE, task.id).catch((err) => this.#host.report(err))
+    // A claim or a poll can find them again.
+    this.#empty = false
+  }
+
+  #clearHold() {
+    if (this.#holdTimer) clearTimeout(this.#holdTimer)
+    this.#holdTimer = null
   }
 
   /**
@@ -207,15 +311,14 @@ class Consumer {
     this.#timers = [renew, poll]
   }
 
-  #stopTimers() {
-    for (const timer of this.#timers) clearInterval(timer)
-    this.#timers = []
-  }
-
   #renew() {
-    if (this.#halted) return
     if (this.#prefetched.length === 0 && this.#inHand === null && this.#heldCorrupt === 0) return
-    this.#work.push(OP.RENEW).catch((err) => this.#host.report(err))
+    const issued = performance.now()
+    this.#work
+      .push(OP.RENEW, undefined, undefined, () => {
+        this.#prefetchedUntil = Math.max(this.#prefetchedUntil, issued + this.#visibilityTimeout / 2)
+      })
+      .catch((err) => this.#host.report(err))
   }
 
   /**
@@ -224,6 +327,7 @@ class Consumer {
    */
   #poll() {
     if (this.#halted || !this.#started || !this.#empty || this.#claiming || this.#polling) return
+    if (!this.#host.canDeliver()) return
     this.#polling = true
     this.#work
       .push(OP.POLL, undefined, undefined, (changed) => {
@@ -237,10 +341,15 @@ class Consumer {
       })
   }
 
-  /** Delivers the next job if the queue is started and nothing is in hand (trigger_next). */
+  /** Delivers the next job if the queue is started, someone listens and nothing is in hand. */
   #pump() {
     if (!this.#started || this.#halted || this.#inHand || this.#acking || this.#claiming) return
-    if (this.#deliveryScheduled) return
+    if (this.#deliveryScheduled || !this.#host.canDeliver()) return
+    if (this.#prefetched.length > 0 && performance.now() > this.#prefetchedUntil) {
+      // Their leases may be about to run out (the event loop was blocked, or acks waited out
+      // a lock): hand them back rather than risk delivering a job someone else took.
+      this.#releasePrefetched()
+    }
     if (this.#prefetched.length > 0) {
       this.#deliveryScheduled = true
       // As the original: one job per check phase, so I/O callbacks run between jobs.
@@ -253,12 +362,21 @@ class Consumer {
   #deliver() {
     if (this.#closed) return
     this.#deliveryScheduled = false
-    if (this.#halted) return
-    if (!this.#started || this.#inHand || this.#acking || this.#prefetched.length === 0) return
-    const task = /** @type {Task} */ (this.#prefetched.shift())
+    if (this.#halted || !this.#started || this.#inHand || this.#acking) return
+    if (this.#prefetched.length === 0 || !this.#host.canDeliver()) return
+    const task = /** @type {Delivery} */ (this.#prefetched.shift())
+    task.deliveredAt = performance.now()
     this.#inHand = task
+    if (this.#prefetched.length > 0) {
+      const hold = Math.min(HOLD_MS, this.#visibilityTimeout / 3)
+      this.#holdTimer = setTimeout(() => {
+        this.#holdTimer = null
+        if (!this.#closed) this.#releasePrefetched()
+      }, hold)
+      this.#holdTimer.unref()
+    }
     this.#host.log(`next ${task.id}`)
-    this.#host.emit('next', task)
+    handlerContext.run(task, () => this.#host.deliver({ id: task.id, job: task.job }))
   }
 
   /**
@@ -267,25 +385,34 @@ class Consumer {
    */
   #claim(quiet = false) {
     this.#claiming = true
-    this.#work.push(OP.CLAIM, this.#batchSize, undefined, (jobs) => this.#claimed(jobs, quiet)).catch((err) => this.#claimFailed(err))
+    const issued = performance.now()
+    this.#work
+      .push(OP.CLAIM, this.#batchSize, undefined, (jobs) => this.#claimed(jobs, quiet, issued))
+      .catch((err) => this.#claimFailed(err))
   }
 
   /**
    * @param {Array<{id: number, text: string}>} jobs
    * @param {boolean} quiet
+   * @param {number} issued `performance.now()` when the claim was issued
    */
-  #claimed(jobs, quiet) {
+  #claimed(jobs, quiet, issued) {
     if (this.#closed) return
     this.#claiming = false
     this.#claimBackoff.reset()
+    if (this.#halted) {
+      // close() began meanwhile: these go back with the connection's other claims.
+      return
+    }
     for (const { id, text } of jobs) {
       const task = parseJob(id, text)
       if (task instanceof Error) {
         // Left in place, claimed by this object (its lease renewed) until close().
         this.#heldCorrupt++
         this.#host.report(task)
-      } else this.#prefetched.push(task)
+      } else this.#prefetched.push({ id, job: task.job, deliveredAt: 0, released: false })
     }
+    this.#prefetchedUntil = issued + this.#visibilityTimeout / 2
     if (jobs.length > 0) this.#empty = false
     else if (!this.#empty && this.#prefetched.length === 0) {
       this.#empty = true
@@ -294,6 +421,7 @@ class Consumer {
         this.#onEmpty()
       }
     }
+    if (!this.#started) this.#releasePrefetched()
     this.#pump()
   }
 
@@ -313,4 +441,4 @@ class Consumer {
   }
 }
 
-module.exports = { Consumer }
+module.exports = { Consumer, calledFromReleasedDelivery }

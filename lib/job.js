@@ -19,7 +19,8 @@ function jobToJson(job) {
   try {
     text = JSON.stringify(job)
   } catch (err) {
-    throw invalidJob(job, err instanceof TypeError ? err.message : String(err))
+    // A getter or toJSON of the job threw: whatever it threw becomes the cause.
+    throw invalidJob(job, `JSON.stringify threw: ${messageOf(err)}`, err)
   }
   if (typeof text !== 'string') throw invalidJob(job, 'JSON.stringify returned undefined')
   return text
@@ -28,10 +29,29 @@ function jobToJson(job) {
 /**
  * @param {unknown} job the refused value
  * @param {string} why why JSON cannot represent it
+ * @param {unknown} [cause] the exception JSON.stringify threw
  * @returns {TypeError} `ERR_INVALID_JOB`
  */
-const invalidJob = (job, why) =>
-  queueError(TypeError, 'ERR_INVALID_JOB', `Job must be a value JSON can represent (${why}); got ${describe(job)}`)
+const invalidJob = (job, why, cause) =>
+  queueError(
+    TypeError,
+    'ERR_INVALID_JOB',
+    `Job must be a value JSON can represent (${why}); got ${describe(job)}`,
+    cause === undefined ? undefined : { cause },
+  )
+
+/**
+ * @param {unknown} thrown any thrown value
+ * @returns {string} its message, never throwing (a thrown value may have a throwing toString, or
+ *   none at all)
+ */
+function messageOf(thrown) {
+  try {
+    return thrown instanceof Error ? thrown.message : String(thrown)
+  } catch {
+    return 'a value that cannot be shown as text'
+  }
+}
 
 /**
  * Parses a claimed row.

@@ -39,6 +39,8 @@ const OP = Object.freeze({
   RENEW: binding.OP_RENEW,
   POLL: binding.OP_POLL,
   SHRINK: binding.OP_SHRINK,
+  CHECKPOINT: binding.OP_CHECKPOINT,
+  BACKUP: binding.OP_BACKUP,
 })
 
 module.exports = { NativeQueue: binding.NativeQueue, OP }

@@ -5,10 +5,18 @@
  * Must not touch: queue state, SQLite, events.
  * @module
  */
-const { queueError } = require('./errors')
+const nodePath = require('node:path')
+const { queueError, describe } = require('./errors')
 
 /** Largest timer delay Node accepts, in ms (Node clamps larger values to 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Longest absolute path of a queue file, in bytes. SQLite's unix VFS has MAX_PATHNAME = 512
+ * (os_unix.c), and the pager refuses a database whose full path (symbolic links resolved) leaves
+ * no room for its "-journal" name: length + 8 > 512 (sqlite3PagerOpen, SQLITE_CANTOPEN).
+ */
+const MAX_PATH_BYTES = 504
 
 /**
  * @typedef {object} QueueOptions
@@ -21,7 +29,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  *   renewed every third of this while the job is held.
  * @property {number} [pollInterval=100] ms (1 to 2^31-1) between checks, while started and empty,
  *   for jobs that other processes added.
- * @property {number} [maxFileSize] largest database size in bytes (`PRAGMA max_page_count`).
+ * @property {number} [maxFileSize] largest database size in bytes for adds (`PRAGMA max_page_count`
+ *   plus a reserve for claims and acks).
+ * @property {number} [closeTimeout=5000] ms (0 to 2^31-1) close() waits for the job in hand to be
+ *   done() before it releases it to the queue.
  */
 
 /** @typedef {Required<Omit<QueueOptions, 'maxFileSize'>> & {maxFileSize: number | undefined}} Settings */
@@ -33,30 +44,88 @@ const DEFAULTS = Object.freeze({
   visibilityTimeout: 30000,
   pollInterval: 100,
   maxFileSize: undefined,
+  closeTimeout: 5000,
 })
 
-/** Inclusive ranges of the options that are ms. @type {Readonly<Record<'busyTimeout' | 'visibilityTimeout' | 'pollInterval', [number, number]>>} */
+/** Inclusive ranges of the options that are ms. @type {Readonly<Record<'busyTimeout' | 'visibilityTimeout' | 'pollInterval' | 'closeTimeout', [number, number]>>} */
 const TIMER_LIMITS = Object.freeze({
   busyTimeout: [0, MAX_TIMER_MS],
   visibilityTimeout: [30, MAX_TIMER_MS],
   pollInterval: [1, MAX_TIMER_MS],
+  closeTimeout: [0, MAX_TIMER_MS],
 })
 
 /** Message of the original library for a bad batchSize. */
 const BAD_BATCH_SIZE = 'Invalid batchSize parameter.  Must be a number > 0'
 
 /**
+ * The constructor only requires a filename, as the original does; {@link checkPath} checks it when
+ * the queue opens, so code written for the original handles a bad one on open().
  * @param {unknown} filename
- * @returns {string} the path to open (`':memory:'` for `''`)
+ * @returns {unknown} the filename (`':memory:'` for `''`)
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE`: 'No filename parameter provided' (the original's
- *   message) when absent, or not a string
+ *   message) when absent
  */
 function checkFilename(filename) {
   if (filename === undefined) throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'No filename parameter provided')
-  if (typeof filename !== 'string') {
-    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'filename must be a string path (or "" for an in-memory queue)')
-  }
   return filename === '' ? ':memory:' : filename
+}
+
+/**
+ * Checks a filename before it is opened. It is opened literally, as the original's sqlite3 does:
+ * never as an SQLite URI.
+ * @param {unknown} filename
+ * @returns {string} the path to open
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (not a string), `ERR_INVALID_ARG_VALUE` (a NUL
+ *   character, which no file system allows); {RangeError} `ERR_PATH_TOO_LONG` (its absolute form is
+ *   over {@link MAX_PATH_BYTES} bytes, which SQLite cannot open)
+ */
+function checkPath(filename) {
+  if (typeof filename !== 'string') {
+    throw queueError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `filename must be a string path (or "" for an in-memory queue); got ${describe(filename)}`,
+    )
+  }
+  if (filename.includes('\0')) {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', 'filename must not contain a NUL character')
+  }
+  if (filename !== ':memory:') {
+    const bytes = Buffer.byteLength(nodePath.resolve(filename))
+    if (bytes > MAX_PATH_BYTES) {
+      throw queueError(
+        RangeError,
+        'ERR_PATH_TOO_LONG',
+        `The queue file's absolute path is ${bytes} bytes long; SQLite opens paths of at most ${MAX_PATH_BYTES} bytes (symbolic links resolved): choose a shorter path`,
+      )
+    }
+  }
+  return filename
+}
+
+/**
+ * @param {unknown} options the argument of close()
+ * @param {number} fallback the `closeTimeout` option
+ * @returns {number} ms close() waits for the job in hand
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
+ */
+function checkCloseOptions(options, fallback) {
+  if (options === undefined) return fallback
+  if (options === null || typeof options !== 'object') {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'close() takes an optional object: { timeout }')
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'timeout')
+      throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', `Unknown close() option ${JSON.stringify(key)}; the option is: timeout`)
+  }
+  const { timeout } = /** @type {{timeout?: unknown}} */ (options)
+  if (timeout === undefined) return fallback
+  if (typeof timeout !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'close() option timeout must be a number of ms')
+  if (!(timeout >= 0 && timeout <= MAX_TIMER_MS)) {
+    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `close() option timeout must be a number of ms from 0 to ${MAX_TIMER_MS}`)
+  }
+  return timeout
 }
 
 /**
@@ -122,4 +191,4 @@ function checkOptions(options) {
   return Object.freeze(merged)
 }
 
-module.exports = { DEFAULTS, checkFilename, checkBatchSize, checkOptions }
+module.exports = { DEFAULTS, checkFilename, checkPath, checkBatchSize, checkOptions, checkCloseOptions }

@@ -48,9 +48,12 @@ class WorkQueue {
   #native
   #busyTimeout
   #onCount
+  #onWrite
   /** @type {Operation[]} */
   #pending = []
   #inFlight = false
+  /** Results of a batch are being handed out: callbacks may still queue operations. */
+  #settling = false
   #flushQueued = false
   /** @type {NodeJS.Timeout | null} */
   #retryTimer = null
@@ -64,11 +67,13 @@ class WorkQueue {
    * @param {number} options.busyTimeout ms an operation may wait out `SQLITE_BUSY`
    * @param {(count: number) => void} options.onCount called with the rows in the queue right
    *   after each operation, just before that operation settles
+   * @param {() => void} options.onWrite called after a batch whose write transaction committed
    */
-  constructor(native, { busyTimeout, onCount }) {
+  constructor(native, { busyTimeout, onCount, onWrite }) {
     this.#native = native
     this.#busyTimeout = busyTimeout
     this.#onCount = onCount
+    this.#onWrite = onWrite
   }
 
   /**
@@ -91,7 +96,7 @@ class WorkQueue {
 
   /** @returns {Promise<void>} resolves once nothing is pending or in flight. */
   idle() {
-    if (!this.#inFlight && this.#pending.length === 0 && !this.#retryTimer) return Promise.resolve()
+    if (!this.#inFlight && !this.#settling && this.#pending.length === 0 && !this.#retryTimer) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
@@ -143,6 +148,7 @@ class WorkQueue {
    */
   #settle(batch, out) {
     this.#inFlight = false
+    this.#settling = true
     const results = decode(out)
     for (let i = 0; i < results.length; i++) {
       const r = results[i]
@@ -158,6 +164,8 @@ class WorkQueue {
         }
       }
     }
+    this.#settling = false
+    if (out.wrote) this.#onWrite()
     if (out.completed < batch.length) this.#deferBusy(batch.slice(out.completed), out)
     else {
       this.#backoff.reset()
@@ -198,7 +206,7 @@ class WorkQueue {
   }
 
   #notifyIdle() {
-    if (this.#inFlight || this.#pending.length > 0 || this.#retryTimer) return
+    if (this.#inFlight || this.#settling || this.#pending.length > 0 || this.#retryTimer) return
     const waiters = this.#idleWaiters
     this.#idleWaiters = []
     for (const w of waiters) w()
