@@ -70,30 +70,59 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
   readonly batchSize: number
 
   /**
-   * Opens the queue file (creating it, or migrating an older schema), returns jobs left running
-   * by dead processes to the head of the queue, then emits `open`. Opening an open queue
-   * resolves at once; a queue can be opened again after `close()`.
+   * Opens the queue file (creating it, or migrating an older schema), returns to the head of the
+   * queue the jobs of processes it can prove dead (same machine and boot, same PID namespace,
+   * process gone or a zombie; any other holder's jobs come back when its lease runs out), then
+   * emits `open`. Opening an open queue resolves at once; a queue can be opened again after
+   * `close()`. The filename is opened literally, never as an SQLite `file:` URI.
    * @returns a promise that resolves (with nothing) once the queue is open.
-   * @throws (rejects) `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not a queue file; it is
-   *   left unchanged), `SQLITE_READONLY`, `SQLITE_BUSY` (locked longer than `busyTimeout` ms),
-   *   `ERR_SCHEMA_TOO_NEW` (the file was written by a newer version of this package).
-   *   Codes are SQLite's primary result codes: https://www.sqlite.org/rescode.html
+   * @throws (rejects) `ERR_INVALID_ARG_TYPE` (a `TypeError`: the filename is not a string; as in
+   *   node-persistent-queue 1.0.x the constructor accepts it and `open()` rejects),
+   *   `ERR_INVALID_ARG_VALUE` (a NUL in the filename), `ERR_PATH_TOO_LONG` (a `RangeError`: the
+   *   absolute path is over 504 bytes, the longest SQLite opens), `SQLITE_CANTOPEN` (missing
+   *   folder), `SQLITE_NOTADB` (not a queue file; it is left unchanged), `SQLITE_READONLY`,
+   *   `SQLITE_BUSY` (locked longer than `busyTimeout` ms), `ERR_SCHEMA_TOO_NEW` (the file was
+   *   written by a newer version of this package). Codes are SQLite's primary result codes:
+   *   https://www.sqlite.org/rescode.html
    */
   open(): Promise<void>
 
   /**
-   * Waits for every operation already issued, returns jobs this object claimed but did not finish
-   * (the job in hand and the rest of the claimed batch) to the queue, closes the file and emits
-   * `close`. Stops delivery without emitting `stop`. Closing twice, or before `open()`, resolves.
+   * Shuts down gracefully: stops delivering and hands the jobs claimed ahead back to the queue at
+   * once, lets the job in hand finish (its lease kept alive) for up to `timeout` ms, waits for
+   * every operation already issued, gives what this object still holds back to the queue (the job
+   * in hand too, if it was not done in time: its handler's later `done()` then acks nothing and
+   * resolves), gives an emptied queue's space back, checkpoints the WAL into the main file, closes
+   * the file and emits `close`. Stops delivery without emitting `stop`. Closing twice, or before
+   * `open()`, resolves.
+   * @param options `timeout`: ms to wait for the job in hand, 0 to 2^31-1 (default: the
+   *   `closeTimeout` option, 5000).
    * @returns a promise that resolves (with nothing) once the file is closed.
-   * @throws (rejects) an SQLite code such as `SQLITE_BUSY` (locked longer than `busyTimeout` ms)
-   *   or `SQLITE_IOERR` if the claimed jobs cannot be returned.
+   * @throws (rejects) `SQLITE_BUSY` (locked longer than `busyTimeout` ms; the queue stays open and
+   *   working) or `SQLITE_IOERR` if the claimed jobs cannot be returned; `ERR_INVALID_ARG_TYPE`,
+   *   `ERR_INVALID_ARG_VALUE` (an unknown option) or `ERR_OUT_OF_RANGE` for bad options.
    */
-  close(): Promise<void>
+  close(options?: PersistentQueue.CloseOptions): Promise<void>
+
+  /**
+   * Writes a consistent copy of the queue, with every operation issued on this object before the
+   * call, to `destination`, with SQLite's online backup API (https://www.sqlite.org/backup.html):
+   * other processes keep adding and consuming meanwhile. The copy is one file (no `-wal`); an
+   * SQLite database already at `destination` is replaced.
+   * @param destination path of the copy (opened literally, as the queue's own path).
+   * @returns a promise that resolves (with nothing) once the copy is complete.
+   * @throws (rejects) `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_PATH_TOO_LONG` (as
+   *   `open()`), `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (something other than a
+   *   database is there; it is left alone), `SQLITE_BUSY` (another connection uses the
+   *   destination), `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`.
+   */
+  backup(destination: string): Promise<void>
 
   /**
    * Number of jobs in the file, waiting and running (claimed by this or another process), as last
-   * counted by this object.
+   * counted by this object. Inside an event listener: the count right after that event's own
+   * operation, also when several operations committed together (three adds in one tick: the
+   * `add` listeners see 1, 2, 3).
    * @returns the count, or `null` before the first `open()`. (node-persistent-queue 1.0.x also
    *   returned `null` before open; its typings said `number`.)
    */
@@ -101,7 +130,8 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
 
   /**
    * Starts delivering jobs: emits `start`, then `next` for each job in FIFO order, one at a time
-   * (the next job only after `done()` of the previous one has committed).
+   * (the next job only after `done()` of the previous one has committed). Nothing is claimed while
+   * there is no `next` listener; one added later gets the waiting jobs.
    * @throws {Error} code `ERR_NOT_OPEN`: `'Open queue database before starting queue'` (message as
    *   node-persistent-queue 1.0.x), when the queue is not open; `ERR_QUEUE_CLOSED` while
    *   `close()` runs.
@@ -110,7 +140,8 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
 
   /**
    * Stops delivering jobs after the current one and emits `stop`. The job in hand can still be
-   * acknowledged with `done()`. Does not throw.
+   * acknowledged with `done()`; the jobs claimed ahead (`batchSize`) go back to the queue for
+   * other consumers. Does not throw.
    */
   stop(): void
 
@@ -123,6 +154,11 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
    * fails (e.g. `SQLITE_BUSY` past `busyTimeout`, `SQLITE_IOERR`), the failure is emitted as
    * `error` (a process warning without a listener) and the ack is retried with backoff, up to
    * 5 s apart, until it commits or the queue is closed; no other job is delivered meanwhile.
+   *
+   * A `done()` answers the delivery whose handler calls it (AsyncLocalStorage follows the handler
+   * through its `await`s): called late from the handler of a job that already went back to the
+   * queue (`abort()`, or `close()` after its timeout), it acks nothing and resolves. Called
+   * outside any handler, it acks the job in hand, as in node-persistent-queue 1.0.x.
    * @returns a promise that resolves (with nothing) once the ack is committed; it rejects only
    *   with `ERR_QUEUE_CLOSED` when the queue was closed first (the job then goes back to the
    *   queue and is delivered again).
@@ -134,21 +170,26 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
 
   /**
    * Gives the job in hand back to the head of the queue and stops the queue, emitting `stop`
-   * (as node-persistent-queue 1.0.x: the job is delivered again after `start()`). Does not throw.
+   * (as node-persistent-queue 1.0.x: the job is delivered again after `start()`). Its handler's
+   * later `done()` acks nothing. Does not throw.
    */
   abort(): void
 
   /**
    * Enqueues a job. It is stored as `JSON.stringify(job)` and committed (fsync'd with durability
-   * `'full'`), then `add` is emitted with `{id, job}` and the promise resolves with the id.
+   * `'full'`), then `add` is emitted with `{id, job}` and the promise resolves with the id. The
+   * promise says whether the add committed: an exception thrown by an `add` listener is reported
+   * as an `error` event, never as a rejection.
    * Concurrent adds commit together and resolve their ids in call order. May be called while
    * `open()` is in progress: it waits for the open.
    * @param job any value JSON can represent.
    * @returns a promise of the new job's id (a positive integer, increasing in add order).
    * @throws (rejects) `ERR_INVALID_JOB` (a `TypeError`) for `undefined`, functions, symbols,
-   *   BigInt, circular objects: nothing is stored; `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`,
-   *   `SQLITE_FULL`, `SQLITE_BUSY`, `SQLITE_READONLY`, `SQLITE_TOOBIG` (larger than SQLite's
-   *   length limit, https://www.sqlite.org/limits.html).
+   *   BigInt, circular objects, or a getter or `toJSON` that throws (its exception is the
+   *   error's `cause`): nothing is stored; `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `SQLITE_FULL`
+   *   (`maxFileSize` reached, or the disk nearly full: consumers keep draining), `SQLITE_BUSY`,
+   *   `SQLITE_READONLY`, `SQLITE_TOOBIG` (larger than SQLite's length limit,
+   *   https://www.sqlite.org/limits.html).
    */
   add(job: T): Promise<number>
 
@@ -265,11 +306,28 @@ declare namespace PersistentQueue {
     /**
      * Largest database file size in bytes (`PRAGMA max_page_count`:
      * https://www.sqlite.org/pragma.html#pragma_max_page_count); adds past it reject with code
-     * `SQLITE_FULL` and change nothing. Default (or `undefined`): no limit. A positive safe
-     * integer, else the constructor throws a `RangeError` with code `ERR_OUT_OF_RANGE` (a
-     * `TypeError` with code `ERR_INVALID_ARG_TYPE` if not a number).
+     * `SQLITE_FULL` and change nothing. Claims and acks may use a reserve above it (a tenth of it,
+     * at least 16 pages), so a full queue still drains. Default (or `undefined`): no limit. A
+     * positive safe integer, else the constructor throws a `RangeError` with code
+     * `ERR_OUT_OF_RANGE` (a `TypeError` with code `ERR_INVALID_ARG_TYPE` if not a number).
      */
     maxFileSize?: number | undefined
+    /**
+     * Milliseconds (ms) `close()` waits for the job in hand to be `done()` before it gives it back
+     * to the queue; default `5000`. From 0 to 2^31-1, else the constructor throws as for
+     * `busyTimeout`. `close({ timeout })` overrides it for one call.
+     */
+    closeTimeout?: number
+  }
+
+  /** The argument of `close()`. */
+  export interface CloseOptions {
+    /**
+     * Milliseconds (ms) to wait for the job in hand to be `done()` before it goes back to the
+     * queue, 0 to 2^31-1; default: the `closeTimeout` option (5000). Otherwise `close()` rejects
+     * with `ERR_OUT_OF_RANGE` (a `RangeError`) or `ERR_INVALID_ARG_TYPE` (a `TypeError`).
+     */
+    timeout?: number
   }
 
   /**
@@ -302,10 +360,12 @@ declare namespace PersistentQueue {
     delete: [info: { id: number }]
     /**
      * A failure with no caller to reject, as a {@link QueueError}: a job row that cannot be parsed
-     * (code `ERR_CORRUPT_JOB`, with `jobId`; the row stays in the file) or a failed background
-     * operation: a claim, an ack retry, a lease renewal or the poll for other processes' jobs (an
-     * SQLite code such as `SQLITE_BUSY`, `SQLITE_IOERR`). Without an `error` listener these become
-     * process warnings (`SqlitePersistentQueueWarning`), never throws.
+     * (code `ERR_CORRUPT_JOB`, with `jobId`; the row stays in the file), a failed background
+     * operation: a claim, an ack retry, a lease renewal, a checkpoint or the poll for other
+     * processes' jobs (an SQLite code such as `SQLITE_BUSY`, `SQLITE_IOERR`), or the exception a
+     * listener of `open`, `close`, `add`, `delete` or `empty` threw (whatever it threw; the
+     * operation itself succeeded; its `code` is whatever that exception carries). Without an
+     * `error` listener these become process warnings (`SqlitePersistentQueueWarning`), never throws.
      */
     error: [err: QueueError]
   }
@@ -340,7 +400,8 @@ declare namespace PersistentQueue {
    * - `ERR_INVALID_JOB`: a job JSON cannot represent (`undefined`, function, symbol, BigInt, cycle).
    * - `ERR_INVALID_ARG_TYPE`: an argument of the wrong type (no filename, an id that is not a
    *   safe integer, ...).
-   * - `ERR_INVALID_ARG_VALUE`: an unknown option.
+   * - `ERR_INVALID_ARG_VALUE`: an unknown option, a NUL in a path.
+   * - `ERR_PATH_TOO_LONG`: a path over 504 bytes, the longest SQLite opens.
    * - `ERR_OUT_OF_RANGE`: a bad `batchSize` or option value.
    * - `ERR_NOT_SUPPORTED`: `getSqlite3()`.
    * - `ERR_CORRUPT_JOB`: a stored job that is not UTF-8 JSON (`error` event, with `jobId`).
@@ -365,6 +426,7 @@ declare namespace PersistentQueue {
     | 'ERR_INVALID_JOB'
     | 'ERR_INVALID_ARG_TYPE'
     | 'ERR_INVALID_ARG_VALUE'
+    | 'ERR_PATH_TOO_LONG'
     | 'ERR_OUT_OF_RANGE'
     | 'ERR_NOT_SUPPORTED'
     | 'ERR_CORRUPT_JOB'
