@@ -76,41 +76,74 @@ export interface NativeOptions {
   maxFileSize?: number
 }
 
-/** `ack(id)`: delete a job this object claimed. */
+/** Delete a job this object claimed. nums: id. */
 export declare const OP_ACK: number
 
-/** `add(text)`: enqueue a job. */
+/** Enqueue a plain job. texts: job. */
 export declare const OP_ADD: number
 
-/** `backup(path)`: write a copy of the queue to a file. */
+/**
+ * Enqueue jobs, all or none. nums: count n, then n times what `OP_ADD_JOB` reads; texts: n
+ * times what `OP_ADD_JOB` reads.
+ */
+export declare const OP_ADD_ALL: number
+
+/**
+ * Enqueue a job with options. nums: priority, run_at (wall ms, 0: now), max_attempts (0: none),
+ * has_key (1/0); texts: job, then its key if it has one.
+ */
+export declare const OP_ADD_JOB: number
+
+/** Write a copy of the queue to a file. texts: path. */
 export declare const OP_BACKUP: number
 
-/** `checkpoint()`: copy the WAL into the main file and truncate it. */
+/** Copy the WAL into the main file and truncate it. */
 export declare const OP_CHECKPOINT: number
 
-/** `claim(n)`: claim up to n jobs. */
+/** Claim jobs. nums: limit, default max attempts (0: unlimited). */
 export declare const OP_CLAIM: number
 
-/** `delete(id)`: delete a job whatever its state. */
+/** Delete a job whatever its state. nums: id. */
 export declare const OP_DELETE: number
 
-/** `findIds(text)`: ids of jobs with exactly this JSON text. */
+/** A failed attempt with none left: a dead letter. nums: id; texts: as `OP_RETRY`. */
+export declare const OP_FAIL: number
+
+/** Ids of live jobs with exactly this JSON text. texts: job. */
 export declare const OP_FIND_IDS: number
 
-/** `has(id)`: does the job exist? */
+/** Is the job live? nums: id. */
 export declare const OP_HAS: number
 
-/** `poll()`: could a claim find something new? */
+/** List jobs of a state. nums: state (0 queued, 1 running, 2 failed, 3 delayed), limit, offset. */
+export declare const OP_LIST: number
+
+/** Could a claim find something new? */
 export declare const OP_POLL: number
 
-/** `release(id)`: give a job this object claimed back to the queue. */
+/** Delete every queued and delayed job. */
+export declare const OP_PURGE: number
+
+/** Give a delivered job this object claimed back to the queue. nums: id. */
 export declare const OP_RELEASE: number
 
-/** `renew()`: extend the leases this object holds. */
+/** Extend the leases this object holds. */
 export declare const OP_RENEW: number
 
-/** `shrink(pages)`: give free pages back, truncate the WAL. */
+/** A failed attempt to retry later. nums: id, delay ms; texts: error name, message, code, stack. */
+export declare const OP_RETRY: number
+
+/** Dead letters back to the queue. nums: id, or -1 for all. */
+export declare const OP_RETRY_FAILED: number
+
+/** Give free pages back, truncate the WAL. nums: pages. */
 export declare const OP_SHRINK: number
+
+/** Jobs per state: queued, delayed, running, failed. */
+export declare const OP_STATS: number
+
+/** Give a claimed job that was never delivered back, its attempt not counted. nums: id. */
+export declare const OP_UNCLAIM: number
 
 /** What `open()` resolves to. */
 export interface OpenOutput {

@@ -1,8 +1,9 @@
 'use strict'
 /**
- * sqlite-persistent-queue: a durable FIFO job queue in one SQLite file, a drop-in replacement for
+ * sqlite-persistent-queue: a durable job queue in one SQLite file, a drop-in replacement for
  * node-persistent-queue 1.0.x (same constructor, methods and events) whose storage runs in Rust
- * on the libuv thread pool. This file is the public API: argument checks, the life cycle, events,
+ * on the libuv thread pool, with a promise worker, retries, dead letters, delayed, prioritised
+ * and de-duplicated jobs. This file is the public API: argument checks, the life cycle, events,
  * and delegation to `lib/`. Full reference: docs/api.md; types: index.d.ts.
  * @module sqlite-persistent-queue
  */
@@ -10,17 +11,17 @@ const { EventEmitter } = require('node:events')
 const { OP } = require('./lib/native')
 const { Connection } = require('./lib/connection')
 const { calledFromReleasedDelivery } = require('./lib/consumer')
-const { checkFilename, checkPath, checkBatchSize, checkOptions, checkCloseOptions } = require('./lib/options')
+const { Worker, TaskIterator } = require('./lib/worker')
+const { failedJob } = require('./lib/inspect')
+const options = require('./lib/options')
 const { jobToJson } = require('./lib/job')
 const { queueError, notOpen, closed, checkId } = require('./lib/errors')
 
 /**
- * A persistent FIFO queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next`
- * (`{id, job}`), `empty`, `add` (`{id, job}`), `delete` (`{id}`), and `error` for failures that
- * have no caller to reject (`ERR_CORRUPT_JOB` with `jobId`, a background claim, ack, renewal or
- * poll that SQLite refused, or an exception thrown by a listener of another event); with no
- * `error` listener these become process warnings. An operation's promise says whether it
- * committed, whatever its event's listeners do.
+ * A persistent queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next` (`{id, job}`),
+ * `empty`, `add` (`{id, job}`), `delete` (`{id}`), `completed`, `retrying`, `failed`, and `error`
+ * for failures that have no caller to reject; with no `error` listener these become process
+ * warnings. An operation's promise says whether it committed, whatever its event's listeners do.
  * @template T
  */
 class PersistentQueue extends EventEmitter {
@@ -40,22 +41,35 @@ class PersistentQueue extends EventEmitter {
   #length = null
   /** A close() has completed: until a reopen succeeds, operations fail with ERR_QUEUE_CLOSED. */
   #closedBefore = false
+  /** The compat consumer: `next` events, one at a time, at the original's pace. @type {import('./lib/consumer').Sink} */
+  #nextEvents
 
   /**
    * @param {string} filename queue file, created if missing (`''`/`':memory:'`: in memory); checked
    *   by open(), as the original does
-   * @param {number} [batchSize=10] jobs claimed per transaction (integer, 1 to 1,000,000)
-   * @param {import('./lib/options').QueueOptions} [options]
+   * @param {number | object} [batchSize=10] jobs claimed per transaction, or the options
+   * @param {object} [opts] durability, busyTimeout, visibilityTimeout, pollInterval, maxFileSize,
+   *   closeTimeout, maxAttempts, backoff, jobTimeout (index.d.ts)
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
    */
-  constructor(filename, batchSize = 10, options = {}) {
+  constructor(filename, batchSize, opts) {
     super()
-    this.#path = checkFilename(filename)
-    this.#batchSize = checkBatchSize(batchSize)
-    this.#settings = checkOptions(options)
+    this.#path = options.checkFilename(filename)
+    const checked = options.checkConstructorArgs(batchSize, opts)
+    this.#batchSize = checked.batchSize
+    this.#settings = checked.settings
+    this.#nextEvents = {
+      wants: () => (this.listenerCount('next') > 0 ? 1 : 0),
+      deliver: ({ id, job }) => this.emit('next', { id, job }),
+      paced: true,
+      claimSize: this.#batchSize,
+      ahead: 0,
+      maxAttempts: this.#settings.maxAttempts,
+      keepAlive: false,
+    }
     // A `next` listener added after start() gets the jobs that waited for one.
     this.on('newListener', (event) => {
-      if (event === 'next') queueMicrotask(() => this.#conn?.consumer.listenerAdded())
+      if (event === 'next') queueMicrotask(() => this.#conn?.consumer.wake())
     })
   }
 
@@ -70,28 +84,29 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
-   * Opens the file, returns dead processes' claims to the head of the queue, emits `open`.
+   * Opens the file, returns dead processes' claims to the queue, emits `open`.
    * @returns {Promise<void>} rejects `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`,
    *   `ERR_PATH_TOO_LONG`, `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY`,
    *   `ERR_SCHEMA_TOO_NEW`
    */
   open() {
-    if (this.#closing)
+    if (this.#closing) {
       return this.#closing.then(
         () => this.open(),
         () => this.open(),
       )
+    }
     if (this.#state === 'open') return Promise.resolve()
     if (this.#opening) return this.#opening
     let path
     try {
-      path = checkPath(this.#path)
+      path = options.checkPath(this.#path)
     } catch (err) {
       return Promise.reject(err)
     }
     const before = this.#state
     this.#state = 'opening'
-    this.#opening = Connection.open(path, this.#settings, this.#batchSize, this.#host()).then(
+    this.#opening = Connection.open(path, this.#settings, this.#host()).then(
       (conn) => {
         this.#opening = null
         this.#conn = conn
@@ -110,19 +125,17 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
-   * Stops taking jobs, lets the job in hand finish (up to `timeout` ms, then releases it), waits
-   * for the operations issued, returns unfinished claims to the queue, closes, emits `close`.
-   * @param {{timeout?: number}} [options] `timeout`: ms to wait for the job in hand (default: the
-   *   `closeTimeout` option, 5000)
-   * @returns {Promise<void>} rejects `SQLITE_BUSY` (the queue then stays open and working);
-   *   `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE` for bad options
+   * Stops taking jobs, lets the jobs in hand finish (up to `timeout` ms; then a worker's handlers
+   * see their signal abort and the jobs go back to the queue), closes, emits `close`.
+   * @param {{timeout?: number}} [opts] `timeout`: ms (default: the `closeTimeout` option, 5000)
+   * @returns {Promise<void>} rejects `SQLITE_BUSY` (the queue stays open and working), or for bad options
    */
-  close(options) {
+  close(opts) {
     if (this.#closing) return this.#closing
     if (this.#state === 'new' || this.#state === 'closed') return Promise.resolve()
     let timeout
     try {
-      timeout = checkCloseOptions(options, this.#settings.closeTimeout)
+      timeout = options.checkCloseOptions(opts, this.#settings.closeTimeout)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -150,14 +163,95 @@ class PersistentQueue extends EventEmitter {
     this.#emitSafely('close')
   }
 
-  /** @returns {number | null} jobs in the file as of this object's last operation (null before open) */
-  getLength() {
-    return this.#length
+  /**
+   * Enqueues `JSON.stringify(job)`; emits `add` with `{id, job}` once committed.
+   * @param {T} job
+   * @param {{delay?: number, runAt?: Date | number, priority?: number, maxAttempts?: number, key?: string}} [opts]
+   * @returns {Promise<number>} the id (an existing live job's id when `key` matches one); rejects
+   *   `ERR_INVALID_JOB`, bad options, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `SQLITE_FULL`, `SQLITE_BUSY`
+   */
+  add(job, opts) {
+    let text, spec
+    try {
+      text = jobToJson(job)
+      spec = options.checkJobOptions(opts, Date.now())
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const nums = spec ? [spec.priority, spec.runAt, spec.maxAttempts, spec.key === undefined ? 0 : 1] : undefined
+    const texts = spec?.key === undefined ? text : [text, spec.key]
+    return this.#enqueue(spec ? OP.ADD_JOB : OP.ADD, nums, texts, ({ id, fresh }, conn) => {
+      if (fresh) this.#added(conn, id, job, spec ? spec.runAt : 0)
+      return id
+    })
   }
 
   /**
-   * Emits `start`, then one `next` per job in FIFO order.
-   * @throws {Error} 'Open queue database before starting queue', `ERR_NOT_OPEN`/`ERR_QUEUE_CLOSED`
+   * Enqueues jobs in one transaction: all of them or none.
+   * @param {T[]} jobs
+   * @param {{delay?: number, runAt?: Date | number, priority?: number, maxAttempts?: number, key?: string}} [opts] for each job
+   * @returns {Promise<number[]>} their ids, in order
+   */
+  async addAll(jobs, opts) {
+    if (!Array.isArray(jobs)) throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'addAll() takes an array of jobs')
+    const texts = jobs.map(jobToJson)
+    const spec = options.checkJobOptions(opts, Date.now()) ?? { priority: 0, runAt: 0, maxAttempts: 0, key: undefined }
+    const nums = [jobs.length]
+    const tape = []
+    for (const text of texts) {
+      nums.push(spec.priority, spec.runAt, spec.maxAttempts, spec.key === undefined ? 0 : 1)
+      tape.push(text)
+      if (spec.key !== undefined) tape.push(spec.key)
+    }
+    return this.#enqueue(OP.ADD_ALL, nums, tape, (/** @type {number[]} */ pairs, conn) => {
+      // [id, inserted (1) or a live job's with the same key (0), id, inserted, …]
+      const ids = []
+      for (let i = 0; i < pairs.length; i += 2) {
+        ids.push(pairs[i])
+        if (pairs[i + 1] === 1) this.#added(conn, pairs[i], jobs[i / 2], spec.runAt)
+      }
+      return ids
+    })
+  }
+
+  /**
+   * Runs `handler(job, task)` for each job, up to `concurrency` at once, until close(): resolved →
+   * acked (`completed`); thrown → retried after the backoff while attempts are left (`retrying`),
+   * else a dead letter (`failed`). Keeps the process alive until close().
+   * @param {(job: T, task: {id: number, job: T, attempts: number, signal: AbortSignal}) => unknown} handler
+   * @param {{concurrency?: number}} [opts]
+   * @returns {Promise<void>} resolves once the queue has closed
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE`; {Error} `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `ERR_CONSUMER_RUNNING`
+   */
+  process(handler, opts) {
+    if (typeof handler !== 'function') {
+      throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'process() takes a handler function: (job, task) => result or promise')
+    }
+    const { concurrency } = options.checkProcessOptions(opts)
+    const conn = this.#consumerFree()
+    const worker = new Worker(conn.consumer, handler, { concurrency, batchSize: this.#batchSize }, this.#settings, this.#host())
+    conn.consumer.attach(worker.sink)
+    return conn.whenClosed
+  }
+
+  /**
+   * `for await (const task of queue)`: one task `{id, job, attempts, done(), fail(error),
+   * release()}` at a time; waits for jobs; ends when the queue closes. Tasks the loop leaves
+   * unsettled when it exits go back to the head of the queue.
+   * @returns {AsyncIterator<any, undefined>}
+   * @throws {Error} `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `ERR_CONSUMER_RUNNING`
+   */
+  [Symbol.asyncIterator]() {
+    const conn = this.#consumerFree()
+    const iterator = new TaskIterator(conn.consumer, { batchSize: this.#batchSize }, this.#settings, this.#host(), conn.whenClosed)
+    conn.consumer.attach(iterator.sink)
+    return iterator
+  }
+
+  /**
+   * Emits `start`, then one `next` per job: the original's consumer.
+   * @throws {Error} 'Open queue database before starting queue', `ERR_NOT_OPEN`/`ERR_QUEUE_CLOSED`,
+   *   `ERR_CONSUMER_RUNNING`
    */
   start() {
     if (this.#state === 'closing')
@@ -166,70 +260,112 @@ class PersistentQueue extends EventEmitter {
       const code = this.#closedBefore ? 'ERR_QUEUE_CLOSED' : 'ERR_NOT_OPEN'
       throw queueError(Error, code, 'Open queue database before starting queue')
     }
-    this.#conn.consumer.start(() => this.emit('start'))
+    const consumer = this.#conn.consumer
+    if (consumer.sink && consumer.sink !== this.#nextEvents) throw consumerRunning()
+    consumer.attach(this.#nextEvents)
+    this.emit('start')
   }
 
-  /** Stops delivering after the job in hand (which can still be `done()`) and emits `stop`. */
+  /** Stops the `next` events after the job in hand (which can still be `done()`); emits `stop`. */
   stop() {
-    this.#conn?.consumer.stop()
+    if (this.#conn?.consumer.sink === this.#nextEvents) this.#conn.consumer.detach()
     this.emit('stop')
   }
 
   /**
-   * Acks the job of the last `next`; the next job follows once the ack committed.
+   * Acks the job of the last `next`; the next job follows once the ack committed. From the handler
+   * of a job that already went back to the queue, acks nothing and resolves.
    * @returns {Promise<void>} resolves once committed (marked handled)
    * @throws {Error} `ERR_NO_CURRENT_JOB`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
    */
   done() {
-    // Its job went back to the queue (abort(), or close() after its timeout): nothing to ack.
     if (calledFromReleasedDelivery()) return Promise.resolve()
-    return this.#connection().consumer.done()
+    const delivery = this.#connection().consumer.current()
+    if (delivery === null) {
+      throw queueError(Error, 'ERR_NO_CURRENT_JOB', 'done() was called with no job in hand: call it once per next event')
+    }
+    const acked = this.#connection()
+      .consumer.ack(delivery)
+      .then(() => {})
+    acked.catch(() => {})
+    return acked
   }
 
   /** Gives the job in hand back to the head of the queue and stops (as the original). */
   abort() {
-    this.#conn?.consumer.abort()
+    const delivery = this.#conn?.consumer.current()
+    if (delivery) this.#conn?.consumer.release(delivery, true).catch(() => {})
     this.stop()
   }
 
+  /** @returns {Promise<{queued: number, delayed: number, running: number, failed: number}>} jobs per state */
+  async stats() {
+    const [queued, delayed, running, failed] = await this.#enqueue(OP.STATS)
+    return { queued, delayed, running, failed }
+  }
+
   /**
-   * Enqueues `JSON.stringify(job)`; emits `add` with `{id, job}` once committed.
-   * @param {T} job
-   * @returns {Promise<number>} the id; rejects `ERR_INVALID_JOB`, `ERR_NOT_OPEN`,
-   *   `ERR_QUEUE_CLOSED`, `SQLITE_FULL`, `SQLITE_BUSY`, `SQLITE_READONLY`
+   * @param {{limit?: number, offset?: number}} [opts] default `{ limit: 100, offset: 0 }`
+   * @returns {Promise<Array<{id: number, job: any, attempts: number, failedAt: Date | null, error: object | null}>>}
+   *   dead letters, oldest first, each with its stored error `{name, message, code, stack}`
    */
-  add(job) {
-    let text
-    try {
-      text = jobToJson(job)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    return this.#enqueue(OP.ADD, undefined, text, (id, conn) => {
-      conn.consumer.added()
-      this.#emitSafely('add', { id, job })
+  async getFailed(opts) {
+    const { limit, offset } = options.checkPage(opts)
+    const rows = await this.#enqueue(OP.LIST, [2, limit, offset])
+    return rows.map(failedJob)
+  }
+
+  /**
+   * Moves a dead letter back to the queue, its attempts reset.
+   * @param {number} id
+   * @returns {Promise<number>} the id; rejects `ERR_JOB_NOT_FOUND` when it is not a dead letter
+   */
+  async retry(id) {
+    checkId(id)
+    return this.#enqueue(OP.RETRY_FAILED, id, undefined, (moved, conn) => {
+      if (moved === 0) throw queueError(Error, 'ERR_JOB_NOT_FOUND', `Job ${id} is not a dead letter (or a live job holds its key)`)
+      conn.consumer.rescan()
       return id
     })
   }
 
+  /** @returns {Promise<number>} how many dead letters went back to the queue, their attempts reset */
+  async retryFailed() {
+    return this.#enqueue(OP.RETRY_FAILED, -1, undefined, (moved, conn) => {
+      if (moved > 0) conn.consumer.rescan()
+      return moved
+    })
+  }
+
+  /** @returns {Promise<number>} deletes every queued and delayed job; resolves how many */
+  async purge() {
+    return this.#enqueue(OP.PURGE)
+  }
+
+  /** The original's TODO name for {@link PersistentQueue#purge}. @returns {Promise<number>} */
+  deleteAll() {
+    return this.purge()
+  }
+
   /**
-   * Writes a consistent copy of the queue, with every operation issued before this call, to
-   * `destination` (SQLite's online backup API: other processes keep working meanwhile). The copy
-   * is one file; an SQLite database already there is replaced.
-   * @param {string} destination path of the copy
-   * @returns {Promise<void>} rejects `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`,
-   *   `ERR_PATH_TOO_LONG`, `SQLITE_CANTOPEN`, `SQLITE_NOTADB` (something else is there; left
-   *   alone), `SQLITE_BUSY`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
+   * Writes a consistent copy of the queue, with every operation issued before this call, to one
+   * file (SQLite's online backup API).
+   * @param {string} destination
+   * @returns {Promise<void>} rejects the path errors of open(), `SQLITE_NOTADB`, `SQLITE_BUSY`, …
    */
   async backup(destination) {
-    const path = checkPath(destination)
+    const path = options.checkPath(destination, 'destination')
     if (this.#opening) await this.#opening
     return this.#connection().backup(path)
   }
 
+  /** @returns {number | null} jobs in the file (all but dead letters) as of this object's last operation */
+  getLength() {
+    return this.#length
+  }
+
   /**
-   * Turns debug logging (to stdout, as the original) on or off.
-   * @param {boolean} debug
+   * @param {boolean} debug logs steps to stdout, as the original
    * @returns {this}
    */
   setDebug(debug) {
@@ -248,7 +384,7 @@ class PersistentQueue extends EventEmitter {
 
   /** @returns {boolean} between `start()` and `stop()`/`abort()`/`close()` */
   isStarted() {
-    return this.#conn?.consumer.started ?? false
+    return this.#conn?.consumer.sink === this.#nextEvents
   }
 
   /** @returns {boolean} between a resolved `open()` and the end of `close()` */
@@ -267,7 +403,7 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * @param {number} id
-   * @returns {Promise<boolean>} whether the job is still in the queue; rejects `ERR_INVALID_ARG_TYPE`
+   * @returns {Promise<boolean>} whether the job is queued, delayed or running; rejects `ERR_INVALID_ARG_TYPE`
    */
   async has(id) {
     checkId(id)
@@ -276,7 +412,7 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * @param {T} job
-   * @returns {Promise<number[]>} ids whose stored JSON equals `JSON.stringify(job)`, in order
+   * @returns {Promise<number[]>} ids of the live jobs whose stored JSON equals `JSON.stringify(job)`
    */
   async getJobIds(job) {
     return this.#enqueue(OP.FIND_IDS, undefined, jobToJson(job))
@@ -291,7 +427,7 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
-   * Deletes a job by id and emits `delete` with `{id}`.
+   * Deletes a job by id, whatever its state, and emits `delete` with `{id}`.
    * @param {number} id
    * @returns {Promise<number>} the id; rejects `ERR_JOB_NOT_FOUND`, `ERR_INVALID_ARG_TYPE`
    */
@@ -305,6 +441,18 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
+   * An add committed: the consumer wakes (or sets the timer of a delayed job), `add` is emitted.
+   * @param {Connection} conn
+   * @param {number} id
+   * @param {unknown} job
+   * @param {number} runAt
+   */
+  #added(conn, id, job, runAt) {
+    conn.consumer.added(runAt)
+    this.#emitSafely('add', { id, job })
+  }
+
+  /**
    * @returns {Connection} the open connection
    * @throws {Error} `ERR_NOT_OPEN` or `ERR_QUEUE_CLOSED`
    */
@@ -314,30 +462,39 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
+   * @returns {Connection} the open connection, whose consumer takes no deliveries yet
+   * @throws {Error} `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`, `ERR_CONSUMER_RUNNING`
+   */
+  #consumerFree() {
+    const conn = this.#connection()
+    if (this.#state === 'closing') throw closed()
+    if (conn.consumer.sink) throw consumerRunning()
+    return conn
+  }
+
+  /**
    * Queues an operation, waiting for an `open()` in progress first (as the original allowed).
    * @param {number} kind
-   * @param {number} [num]
-   * @param {string} [text]
+   * @param {number | number[]} [nums]
+   * @param {string | string[]} [texts]
    * @param {(result: any, conn: Connection) => any} [then] runs on success, in call order
    * @returns {Promise<any>}
    */
-  #enqueue(kind, num, text, then) {
-    if (this.#opening) return this.#opening.then(() => this.#enqueue(kind, num, text, then))
+  #enqueue(kind, nums, texts, then) {
+    if (this.#opening) return this.#opening.then(() => this.#enqueue(kind, nums, texts, then))
     let conn
     try {
       conn = this.#connection()
     } catch (err) {
       return Promise.reject(err)
     }
-    return conn.work.push(kind, num, text, then && ((result) => then(result, conn)))
+    return conn.work.push(kind, nums, texts, then && ((result) => then(result, conn)))
   }
 
   /** @returns {import('./lib/connection').ConnectionHost} what a connection reports to this object */
   #host() {
     return {
       emit: (event, ...args) => this.#emitSafely(event, ...args),
-      canDeliver: () => this.listenerCount('next') > 0,
-      deliver: (task) => this.emit('next', task),
       report: (err) => this.#report(err),
       log: (msg) => this.#log(msg),
       count: (n) => {
@@ -348,7 +505,7 @@ class PersistentQueue extends EventEmitter {
 
   /**
    * Errors with no caller to reject: emitted as `error` when there is a listener, else as a
-   * process warning, never thrown from a callback.
+   * process warning, never thrown into the queue's machinery.
    * @param {Error & {code?: string}} err
    */
   #report(err) {
@@ -385,6 +542,14 @@ class PersistentQueue extends EventEmitter {
     if (this.#debug) console.log(`[sqlite-persistent-queue] ${msg}`)
   }
 }
+
+/** @returns {Error} `ERR_CONSUMER_RUNNING`: one consumer per queue object */
+const consumerRunning = () =>
+  queueError(
+    Error,
+    'ERR_CONSUMER_RUNNING',
+    'This queue object already delivers jobs (start(), process() or a for-await loop): use one consumer per object, or open another PersistentQueue on the same file',
+  )
 
 module.exports = PersistentQueue
 module.exports.PersistentQueue = PersistentQueue

@@ -245,3 +245,63 @@ test('a process that ends with jobs claimed and the queue open: the next open() 
   )
   await q.close()
 })
+
+test('SIGKILLs while a process() worker retries and dead-letters: every job ends exactly once', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  // Job n fails on its first n % 4 attempts: 0 to 2 succeed within maxAttempts 3, 3 always fails.
+  const ids = await q.addAll(Array.from({ length: 200 }, (_, n) => ({ n, fails: n % 4 })))
+  await q.close()
+  const worker = path.join(__dirname, 'fixtures', 'retry-worker.js')
+  const lines = []
+  for (let i = 0; i < 8; i++) {
+    const runs = random(5, 60)
+    const child = startChild(worker, [file()])
+    child.killWhen((out) => out.filter((l) => l.startsWith('RAN')).length >= runs)
+    const timer = setTimeout(() => child.child.kill('SIGKILL'), 5000)
+    const exit = await child.exited
+    clearTimeout(timer)
+    assert.equal(exit.signal, 'SIGKILL')
+    lines.push(...child.lines)
+  }
+  // A last run to the end (it is killed once nothing is left to run).
+  const last = startChild(worker, [file()])
+  const check = new PersistentQueue(file())
+  await check.open()
+  for (let tries = 0; ; tries++) {
+    const s = await check.stats()
+    if (s.queued + s.delayed + s.running === 0) break
+    assert.ok(tries < 600, `the queue did not drain: ${JSON.stringify(s)}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  last.child.kill('SIGKILL')
+  await last.exited
+  lines.push(...last.lines)
+  const dead = await check.getFailed({ limit: 1000 })
+  await check.close()
+  const byId = (kind) => lines.filter((l) => l.startsWith(kind)).map((l) => Number(l.split(' ')[1]))
+  const completed = byId('COMPLETED')
+  const failed = byId('FAILED')
+  assert.equal(new Set(completed).size, completed.length, 'no job completed twice')
+  assert.equal(new Set(failed).size, failed.length, 'no job dead-lettered twice')
+  const deadIds = dead.map((d) => d.id)
+  for (const id of ids) {
+    const ends = Number(completed.includes(id)) + Number(deadIds.includes(id))
+    assert.ok(ends <= 1, `job ${id} both completed and dead`)
+    // A job acked by a run killed before it printed COMPLETED is gone without a line: still one end.
+  }
+  for (const d of dead) {
+    assert.ok(d.attempts >= 1 && d.attempts <= 3, `dead letter ${d.id} after ${d.attempts} attempts`)
+    if (d.job.fails < 3) assert.equal(d.error.code, 'ERR_TOO_MANY_ATTEMPTS', `job ${d.id} died of the kills, not of its failures`)
+  }
+  const alwaysFailing = ids.filter((_, n) => n % 4 === 3)
+  for (const id of alwaysFailing) assert.ok(deadIds.includes(id), `job ${id} fails every attempt: it must be a dead letter`)
+  // After its settle committed, a job never ran again.
+  const ranAfter = (id, kind) => {
+    const at = lines.findIndex((l) => l === `${kind} ${id}` || l.startsWith(`${kind} ${id} `))
+    return at !== -1 && lines.slice(at + 1).some((l) => l.startsWith(`RAN ${id} `))
+  }
+  for (const id of completed) assert.ok(!ranAfter(id, 'COMPLETED'), `job ${id} ran after it completed`)
+  for (const id of failed) assert.ok(!ranAfter(id, 'FAILED'), `job ${id} ran after it became a dead letter`)
+})

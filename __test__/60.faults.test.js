@@ -126,7 +126,7 @@ test('a file from a newer version of this library is refused with ERR_SCHEMA_TOO
   await assert.rejects(q.open(), { code: 'ERR_SCHEMA_TOO_NEW' })
 })
 
-test('corrupt job rows are reported with their id, left in place, and later jobs keep flowing', async (t) => {
+test('corrupt job rows are reported with their id, become dead letters, and later jobs keep flowing', async (t) => {
   const { file } = tempDir(t)
   const q = new PersistentQueue(file())
   await q.open()
@@ -159,7 +159,21 @@ test('corrupt job rows are reported with their id, left in place, and later jobs
   assert.match(errors[1].message, /NULL/)
   assert.match(errors[2].message, /BLOB/)
   assert.match(errors[3].message, /UTF-8/)
-  for (const id of [2, 3, 4, 5]) assert.equal(await reopened.has(id), true, `row ${id} stays in the file`)
+  // They are dead letters now: out of the queue (not live), kept with their error, never claimed again.
+  for (const id of [2, 3, 4, 5]) assert.equal(await reopened.has(id), false, `row ${id} is no longer live`)
+  const failed = await reopened.getFailed()
+  assert.deepEqual(
+    failed.map((f) => [f.id, f.job, f.error.code]),
+    [
+      [2, undefined, 'ERR_CORRUPT_JOB'],
+      [3, undefined, 'ERR_CORRUPT_JOB'],
+      [4, undefined, 'ERR_CORRUPT_JOB'],
+      [5, undefined, 'ERR_CORRUPT_JOB'],
+    ],
+  )
+  assert.match(failed[1].error.message, /NULL/)
+  assert.deepEqual(await reopened.stats(), { queued: 0, delayed: 0, running: 0, failed: 4 })
+  assert.equal(reopened.getLength(), 0)
   await reopened.close()
 })
 
@@ -185,7 +199,7 @@ test('a corrupt row with no error listener becomes a process warning, not a cras
   await q.close()
 })
 
-test('a corrupt row stays claimed by its holder and is reported once', async (t) => {
+test('a corrupt row is reported once and becomes a dead letter: never claimed again', async (t) => {
   const { file } = tempDir(t)
   const q = new PersistentQueue(file(), 10, { visibilityTimeout: 300, pollInterval: 20 })
   await q.open()
@@ -201,6 +215,7 @@ test('a corrupt row stays claimed by its holder and is reported once', async (t)
   await sleep(1500) // five leases long
   assert.equal(errors, 1)
   assert.equal(empties, 1)
+  assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 1 })
   await q.close()
 })
 

@@ -23,7 +23,7 @@ test('npm pack ships the install script, sources, docs and license, and no build
     'binding.js',
     'binding.d.ts',
     'src/lib.rs',
-    'src/queue/store.rs',
+    'src/queue/store/mod.rs',
     'src/binding/native_queue.rs',
     'build.rs',
     'Cargo.toml',

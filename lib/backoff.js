@@ -1,7 +1,8 @@
 'use strict'
 /**
- * The one retry policy of the package: exponential backoff from `base` ms, doubling up to `cap`
- * ms, with random jitter so that several waiting queues do not retry in lockstep. Callers ask
+ * The retry policies of the package: exponential backoff from `base` ms, doubling up to `cap` ms,
+ * for busy, claim and ack retries, and the `backoff` option's wait before a failed job's retry;
+ * both with random jitter so that several waiting queues do not retry in lockstep. Callers ask
  * for the next delay and wait themselves (`sleep` is a plain ref'd timer).
  * Must not touch: queue state, SQLite, events.
  * @module
@@ -51,9 +52,22 @@ class Backoff {
 }
 
 /**
+ * The wait before a failed job's next attempt, from the queue's `backoff` option: `fixed` waits
+ * `delay` every time, `exponential` waits `delay`·2^(attempts-1); both at most `maxDelay`, less a
+ * random share of up to {@link JITTER} so that jobs failing together do not retry together.
+ * @param {import('./options').Backoff} backoff
+ * @param {number} attempts the deliveries so far (1 after the first failure)
+ * @returns {number} ms
+ */
+function retryDelay({ type, delay, maxDelay }, attempts) {
+  const base = type === 'fixed' ? delay : delay * 2 ** Math.min(Math.max(0, attempts - 1), 52)
+  return Math.round(Math.min(base, maxDelay) * (1 - JITTER * Math.random()))
+}
+
+/**
  * @param {number} ms
  * @returns {Promise<void>} resolves after `ms` milliseconds (a ref'd timer)
  */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-module.exports = { Backoff, POLICIES, sleep }
+module.exports = { Backoff, POLICIES, retryDelay, sleep }

@@ -41,36 +41,39 @@ class Connection {
   count
   /** Jobs of dead owners returned to the queue at open. */
   recovered
+  /** Resolves once this connection is closed (a worker or a for-await loop ends then). */
+  whenClosed
+  /** @type {() => void} */
+  #markClosed = () => {}
 
   /**
    * Opens the file.
    * @param {string} path
    * @param {Readonly<import('./options').Settings>} settings
-   * @param {number} batchSize
    * @param {ConnectionHost} host
    * @returns {Promise<Connection>}
    * @throws (rejects) as `PersistentQueue#open`
    */
-  static async open(path, settings, batchSize, host) {
+  static async open(path, settings, host) {
     const { durability, visibilityTimeout, maxFileSize } = settings
     const native = new NativeQueue(path, { durability, visibilityTimeoutMs: visibilityTimeout, maxFileSize })
     const info = await retryBusy(() => native.open(), settings.busyTimeout)
-    return new Connection(native, info, settings, batchSize, host)
+    return new Connection(native, info, settings, host)
   }
 
   /**
    * @param {import('../binding').NativeQueue} native an opened native queue
    * @param {import('../binding').OpenOutput} info
    * @param {Readonly<import('./options').Settings>} settings
-   * @param {number} batchSize
    * @param {ConnectionHost} host
    */
-  constructor(native, info, settings, batchSize, host) {
+  constructor(native, info, settings, host) {
     this.#native = native
     this.#host = host
     this.#busyTimeout = settings.busyTimeout
     this.count = info.count
     this.recovered = info.recovered
+    this.whenClosed = new Promise((resolve) => (this.#markClosed = () => resolve(undefined)))
     this.#idleCheckpoint = setTimeout(() => this.#checkpoint(), IDLE_CHECKPOINT_MS)
     this.#idleCheckpoint.unref()
     this.work = new WorkQueue(native, {
@@ -79,16 +82,17 @@ class Connection {
       onWrite: () => this.#idleCheckpoint.refresh(),
     })
     const { visibilityTimeout, pollInterval } = settings
-    this.consumer = new Consumer(this.work, { batchSize, visibilityTimeout, pollInterval, ready: info.ready }, host, () => this.#shrink())
+    this.consumer = new Consumer(this.work, { visibilityTimeout, pollInterval, ready: info.ready }, host, () => this.#shrink())
     // A queue closed right at `empty` (or emptied by another process) still gives space back.
     if (info.count === 0) this.#shrink()
   }
 
   /**
-   * Stops taking jobs, waits up to `timeoutMs` for the job in hand to be done() (its lease kept
-   * alive meanwhile), waits for every operation issued, then releases this object's claims (the
-   * job in hand too, if it was not done in time), checkpoints and closes the file.
-   * @param {number} timeoutMs longest wait for the job in hand, in ms
+   * Stops taking jobs, waits up to `timeoutMs` for the jobs in hand to be settled (their leases
+   * kept alive meanwhile; at the deadline, a worker's handlers see their signal abort), waits for
+   * every operation issued, then releases this object's claims (the jobs in hand too, if they were
+   * not settled in time, their attempts not counted), checkpoints and closes the file.
+   * @param {number} timeoutMs longest wait for the jobs in hand, in ms
    * @returns {Promise<void>}
    * @throws (rejects) `SQLITE_BUSY` when the claims could not be released within busyTimeout; the
    *   connection then stays open and working as before.
@@ -98,7 +102,7 @@ class Connection {
     this.#halted = true
     clearTimeout(this.#idleCheckpoint)
     try {
-      await this.consumer.settled(timeoutMs)
+      if (!(await this.consumer.settled(timeoutMs))) this.consumer.abandon()
       await this.work.idle()
       await retryBusy(() => this.#native.close(), this.#busyTimeout)
     } catch (err) {
@@ -107,6 +111,7 @@ class Connection {
       throw err
     }
     this.consumer.closed()
+    this.#markClosed()
   }
 
   /**

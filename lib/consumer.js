@@ -1,44 +1,61 @@
 'use strict'
 /**
- * The consumer of one open queue: the prefetch buffer (jobs claimed ahead, up to `batchSize` per
- * claim), delivery of one job at a time, acks, lease renewal, polling for jobs that other
- * processes add, and corrupt rows.
+ * The consumer of one open queue: claims (a prefetch buffer of jobs claimed ahead), delivery to
+ * one sink at a time (the compat `next` events, a process() worker or a for-await loop), the
+ * settling of each delivery (ack, retry, dead letter, release) with group commit, lease renewal,
+ * polling for jobs that other processes add, a timer for the next delayed job, and corrupt rows.
  *
  * Every result of the work queue is handled in the `then` hook of its operation, so results are
  * seen strictly in call order (a claim and the adds or deletes around it, in one batch or not).
  *
- * A delivery runs its handler inside an AsyncLocalStorage context, so a `done()` knows which
- * delivery it answers even when it comes late: a `done()` from the handler of a delivery whose job
- * went back to the queue (abort(), or a close() that did not wait for it) acks nothing.
+ * A delivery runs its handler inside an AsyncLocalStorage context, so a compat `done()` knows
+ * which delivery it answers even when it comes late: a `done()` from the handler of a delivery
+ * whose job went back to the queue (abort(), or a close() that did not wait for it) acks nothing.
  *
  * Prefetched jobs are held only while this consumer moves through them: they go back to the queue
- * when it stops or closes, when the job in hand takes longer than {@link HOLD_MS} (or a third of
- * the lease), and before delivery when their claim is older than half the lease. So no job waits
- * behind a busy or paused consumer while another is idle, and none is delivered after its lease
- * could have run out.
+ * when the sink stops or the queue closes, when {@link HOLD_MS} (or a third of the lease) pass
+ * without a delivery, and before delivery when their claim is older than half the lease. So no job
+ * waits behind a busy or paused consumer while another is idle, and none is delivered after its
+ * lease could have run out.
  * Must not touch: the native handle, open/close of the file, options parsing, the JSON format of
- * jobs (lib/job.js parses them).
+ * jobs (lib/job.js parses them), what a sink does with a delivery.
  * @module
  */
 const { AsyncLocalStorage } = require('node:async_hooks')
 const { performance } = require('node:perf_hooks')
 const { OP } = require('./native')
 const { Backoff, POLICIES, sleep } = require('./backoff')
-const { parseJob } = require('./job')
+const { parseJob, errorFields } = require('./job')
 const { queueError, closed } = require('./errors')
 
-/** Longest time prefetched jobs wait behind the job in hand before they go back, in ms. */
+/** Longest time prefetched jobs wait without a delivery before they go back, in ms. */
 const HOLD_MS = 1000
+
+/** Largest timer delay Node accepts, in ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * What the consumer reports to its queue object.
  * @typedef {object} Host
  * @property {(event: string, ...args: any[]) => void} emit emits an event of the public API; a
  *   listener's exception is reported, never thrown into the queue's machinery
- * @property {() => boolean} canDeliver whether anyone takes deliveries (a `next` listener)
- * @property {(task: {id: number, job: any}) => void} deliver hands a job over (emits `next`)
  * @property {(err: Error) => void} report a failure with no caller to reject
  * @property {(msg: string) => void} log a debug line
+ */
+
+/**
+ * Who takes the deliveries: the compat `next` events, a process() worker or a for-await loop.
+ * @typedef {object} Sink
+ * @property {() => number} wants how many more deliveries it takes now
+ * @property {(delivery: Delivery) => void} deliver hands one over (called in its handler context)
+ * @property {boolean} paced the original's pace: one delivery per check phase, the next only after
+ *   the previous settle committed, the next claim in the transaction of the ack that emptied the
+ *   prefetch buffer
+ * @property {number} claimSize jobs per claim
+ * @property {number} ahead jobs to keep prefetched beyond what it wants now
+ * @property {number | undefined} maxAttempts deliveries allowed to jobs without their own limit
+ * @property {boolean} keepAlive while attached, the queue keeps the process alive
+ * @property {(delivery: Delivery) => void} [abandon] close() stops waiting for this delivery
  */
 
 /**
@@ -46,8 +63,11 @@ const HOLD_MS = 1000
  * @typedef {object} Delivery
  * @property {number} id
  * @property {any} job
+ * @property {number} attempts deliveries so far, this one included
+ * @property {number} maxAttempts deliveries allowed; -1: unlimited
  * @property {number} deliveredAt `performance.now()` when handed over (0: still prefetched)
  * @property {boolean} released its job went back to the queue: its done() acks nothing
+ * @property {boolean} settled an ack, retry, dead letter or release was issued for it
  */
 
 /** The delivery whose handler is running, for done(). @type {AsyncLocalStorage<Delivery>} */
@@ -66,54 +86,52 @@ class Consumer {
   #work
   /** @type {Host} */
   #host
-  #batchSize
   #visibilityTimeout
+  #pollInterval
   /** Called when the queue runs empty (the connection gives space back). */
   #onEmpty
-  /** Between start() and stop(). */
-  #started = false
-  /** Jobs claimed ahead and not delivered yet, in order. @type {Delivery[]} */
+  /** Who takes the deliveries; null while stopped. @type {Sink | null} */
+  #sink = null
+  /** Jobs claimed ahead and not delivered yet, in claim order. @type {Delivery[]} */
   #prefetched = []
   /** `performance.now()` until which the prefetched jobs may be delivered (half their lease). */
   #prefetchedUntil = 0
-  /** The job handed over and not yet done() or abort()ed. @type {Delivery | null} */
-  #inHand = null
-  /** An ack is committing; the next delivery waits for it. */
-  #acking = false
+  /** Delivered and not yet settled. @type {Set<Delivery>} */
+  #inHand = new Set()
+  /** Settles issued and not yet committed: a paced sink's next delivery waits for them. */
+  #settling = 0
   #claiming = false
   #polling = false
   #deliveryScheduled = false
-  /** Rows this object claimed that cannot be parsed; kept claimed so no one re-delivers them. */
-  #heldCorrupt = 0
   /** No job is waiting, as last seen by this object. */
   #empty
-  /** close() has begun: no delivery, claim or poll starts; renewal goes on for the job in hand. */
+  /** close() has begun: no delivery, claim or poll starts; renewal goes on for the jobs in hand. */
   #halted = false
   /** The connection is closed: late callbacks do nothing. */
   #closed = false
   #claimBackoff = new Backoff(POLICIES.claim)
   /** @type {NodeJS.Timeout[]} */
   #timers = []
-  /** Sends the prefetched jobs back when the job in hand takes long. @type {NodeJS.Timeout | null} */
+  /** Sends the prefetched jobs back when no delivery happens for a while. @type {NodeJS.Timeout | null} */
   #holdTimer = null
-  /** Callers of settled(), waiting for the job in hand. @type {Array<() => void>} */
+  /** Wakes the consumer when the next delayed job is due. @type {NodeJS.Timeout | null} */
+  #dueTimer = null
+  #dueAt = 0
+  /** Callers of settled(), waiting for the jobs in hand. @type {Array<() => void>} */
   #settledWaiters = []
-  #pollInterval
 
   /**
    * @param {import('./work-queue').WorkQueue} work the connection's work queue
    * @param {object} options
-   * @param {number} options.batchSize jobs claimed per claim
    * @param {number} options.visibilityTimeout lease in ms; renewed every third of it
-   * @param {number} options.pollInterval ms between polls while started and empty
+   * @param {number} options.pollInterval ms between polls while empty
    * @param {boolean} options.ready whether a job was waiting at open
    * @param {Host} host
    * @param {() => void} onEmpty
    */
-  constructor(work, { batchSize, visibilityTimeout, pollInterval, ready }, host, onEmpty) {
+  constructor(work, { visibilityTimeout, pollInterval, ready }, host, onEmpty) {
     this.#work = work
     this.#host = host
-    this.#batchSize = batchSize
     this.#visibilityTimeout = visibilityTimeout
     this.#pollInterval = pollInterval
     this.#empty = !ready
@@ -126,63 +144,98 @@ class Consumer {
     return this.#empty
   }
 
-  /** @returns {boolean} between start() and stop() */
-  get started() {
-    return this.#started
+  /** @returns {Sink | null} who takes the deliveries now */
+  get sink() {
+    return this.#sink
+  }
+
+  /** @returns {Delivery | null} the one delivery in hand of a sink that takes one at a time */
+  current() {
+    for (const delivery of this.#inHand) return delivery
+    return null
   }
 
   /**
-   * Starts delivering.
-   * @param {() => void} announce emits `start`, after the state changed and before any delivery
+   * Starts delivering to `sink`.
+   * @param {Sink} sink
    */
-  start(announce) {
-    this.#started = true
-    announce()
+  attach(sink) {
+    this.#sink = sink
+    if (sink.keepAlive) for (const timer of this.#timers) timer.ref()
     this.#pump()
   }
 
-  /** Stops delivering after the job in hand; the prefetched jobs go back to the queue. */
-  stop() {
-    this.#started = false
+  /** Stops delivering; the prefetched jobs go back to the queue. The jobs in hand stay in hand. */
+  detach() {
+    const sink = this.#sink
+    this.#sink = null
+    if (sink?.keepAlive) for (const timer of this.#timers) timer.unref()
     this.#releasePrefetched()
   }
 
-  /** The job in hand goes back to the queue (delivered again after start()); its done() acks nothing. */
-  abort() {
-    const task = this.#inHand
-    if (task === null) return
-    this.#inHand = null
-    this.#clearHold()
-    task.released = true
-    this.#work.push(OP.RELEASE, task.id).catch((err) => this.#host.report(err))
-    this.#notifySettled()
+  /** The sink can take more now (a slot freed, a listener was added, a loop pulls): deliver. */
+  wake() {
+    this.#pump()
   }
 
   /**
-   * Acks the job in hand; the next delivery waits for the commit. When this ack empties the
-   * prefetch buffer, the next claim shares its transaction.
-   * @returns {Promise<void>} resolves once committed; rejects `ERR_QUEUE_CLOSED` if the queue closed
-   *   first. Marked handled.
-   * @throws {Error} `ERR_NO_CURRENT_JOB` when no job is in hand
+   * Acks a delivery: deletes its job. For a paced sink, when this empties the prefetch buffer,
+   * the next claim shares its transaction.
+   * @param {Delivery} delivery
+   * @returns {Promise<boolean>} resolves once committed (false: the job was no longer ours);
+   *   rejects `ERR_QUEUE_CLOSED` if the queue closed first
    */
-  done() {
-    const task = this.#inHand
-    if (task === null) {
-      throw queueError(Error, 'ERR_NO_CURRENT_JOB', 'done() was called with no job in hand: call it once per next event')
-    }
-    this.#host.log(`done ${task.id}`)
-    this.#inHand = null
-    this.#clearHold()
-    this.#acking = true
-    const acked = this.#ack(task.id)
-    if (this.#prefetched.length === 0 && this.#started && !this.#claiming && this.#host.canDeliver()) this.#claim()
-    acked.catch(() => {})
+  ack(delivery) {
+    this.#host.log(`done ${delivery.id}`)
+    const acked = this.#settle(delivery, OP.ACK, delivery.id)
+    const sink = this.#sink
+    if (sink?.paced && this.#prefetched.length === 0 && !this.#claiming && !this.#halted && sink.wants() > 0) this.#claim()
     return acked
   }
 
-  /** An add of this object committed: wake the consumer if it ran empty. */
-  added() {
-    if (this.#empty) {
+  /**
+   * A failed attempt with attempts left: the job waits `delayMs`, then is delivered again.
+   * @param {Delivery} delivery
+   * @param {number} delayMs
+   * @param {unknown} error the attempt's error, stored with the job
+   * @returns {Promise<boolean>}
+   */
+  retry(delivery, delayMs, error) {
+    const { name, message, code, stack } = errorFields(error)
+    return this.#settle(delivery, OP.RETRY, [delivery.id, delayMs], [name, message, code, stack])
+  }
+
+  /**
+   * A failed attempt with none left: the job becomes a dead letter, `error` stored with it.
+   * @param {Delivery} delivery
+   * @param {unknown} error
+   * @returns {Promise<boolean>}
+   */
+  fail(delivery, error) {
+    const { name, message, code, stack } = errorFields(error)
+    return this.#settle(delivery, OP.FAIL, delivery.id, [name, message, code, stack])
+  }
+
+  /**
+   * Gives a delivery's job back to the queue, at its place; its handler's done() acks nothing.
+   * @param {Delivery} delivery
+   * @param {boolean} counted whether this delivery counts as an attempt (abort(): yes; a
+   *   for-await loop's release or exit: no)
+   * @returns {Promise<boolean>}
+   */
+  release(delivery, counted) {
+    delivery.released = true
+    return this.#settle(delivery, counted ? OP.RELEASE : OP.UNCLAIM, delivery.id)
+  }
+
+  /**
+   * An add of this object committed: wake the consumer if it ran empty, or arm the timer of a
+   * delayed job.
+   * @param {number} runAt wall-clock ms the job is due (0: now)
+   */
+  added(runAt) {
+    if (runAt > Date.now()) this.#armDue(this.#dueAt === 0 ? runAt : Math.min(this.#dueAt, runAt))
+    else if (this.#empty) {
       this.#empty = false
       this.#pump()
     }
@@ -198,35 +251,33 @@ class Consumer {
     if (at !== -1) this.#prefetched.splice(at, 1)
   }
 
-  /** Someone started taking deliveries (a `next` listener was added): deliver if started. */
-  listenerAdded() {
+  /** Jobs may be waiting after all (dead letters were retried): look again. */
+  rescan() {
+    this.#empty = false
     this.#pump()
   }
 
   /**
    * close() begins: no more deliveries, claims or polls; the prefetched jobs go back at once;
-   * the job in hand keeps its lease until the connection closes.
+   * the jobs in hand keep their leases until the connection closes.
    * @returns {() => void} undoes it, for a close() that failed (the queue stays open)
    */
   halt() {
-    const wasStarted = this.#started
-    this.#started = false
     this.#halted = true
     this.#releasePrefetched()
     return () => {
       this.#halted = false
-      this.#started = wasStarted
       this.#pump()
     }
   }
 
   /**
    * @param {number} timeoutMs longest wait, in ms
-   * @returns {Promise<boolean>} resolves true once no job is in hand and no ack is committing, or
-   *   false after `timeoutMs`
+   * @returns {Promise<boolean>} resolves true once no job is in hand and no settle is committing,
+   *   or false after `timeoutMs`
    */
   settled(timeoutMs) {
-    if (this.#inHand === null && !this.#acking) return Promise.resolve(true)
+    if (this.#inHand.size === 0 && this.#settling === 0) return Promise.resolve(true)
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#settledWaiters = this.#settledWaiters.filter((w) => w !== settle)
@@ -240,68 +291,119 @@ class Consumer {
     })
   }
 
+  /** close() stops waiting: the sink is told, so a worker aborts its handlers' signals. */
+  abandon() {
+    for (const delivery of this.#inHand) this.#sink?.abandon?.(delivery)
+  }
+
   /**
-   * The connection closed (its claims went back to the queue): the job in hand, if any, was
-   * released, so its done() acks nothing; every late callback does nothing.
+   * The connection closed (its claims went back to the queue): the jobs in hand were released,
+   * so their done() acks nothing; every late callback does nothing.
    */
   closed() {
     this.#closed = true
-    if (this.#inHand) this.#inHand.released = true
-    this.#inHand = null
-    this.#clearHold()
+    for (const delivery of this.#inHand) delivery.released = true
+    this.#inHand.clear()
+    this.#clearTimer('hold')
+    this.#clearTimer('due')
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
+    this.#sink = null
   }
 
-  /** Acks `id`, retrying failures with backoff until it commits or the queue closes. */
-  async #ack(/** @type {number} */ id) {
+  /**
+   * Issues a settle of `delivery` and retries it with backoff until it commits or the queue
+   * closes. The delivery leaves the hand at once (its slot frees); a paced sink's next delivery
+   * waits for the commit.
+   * @param {Delivery} delivery
+   * @param {number} kind
+   * @param {number | number[]} nums
+   * @param {string[]} [texts]
+   * @returns {Promise<boolean>}
+   */
+  async #settle(delivery, kind, nums, texts) {
+    if (delivery.settled) return false
+    delivery.settled = true
+    this.#inHand.delete(delivery)
+    this.#settling++
     const backoff = new Backoff(POLICIES.ack)
-    for (;;) {
-      if (this.#closed) throw closed()
-      try {
-        await this.#work.push(OP.ACK, id, undefined, () => this.#acked())
-        return
-      } catch (err) {
+    try {
+      for (;;) {
         if (this.#closed) throw closed()
-        this.#host.report(/** @type {Error} */ (err))
-        await sleep(backoff.next())
+        try {
+          return await this.#work.push(kind, nums, texts, (done) => {
+            this.#settling--
+            this.#notifySettled()
+            this.#pump()
+            return done
+          })
+        } catch (err) {
+          if (this.#closed) throw closed()
+          this.#host.report(/** @type {Error} */ (err))
+          await sleep(backoff.next())
+        }
       }
+    } catch (err) {
+      this.#settling--
+      this.#notifySettled()
+      throw err
     }
   }
 
-  #acked() {
-    if (this.#closed) return
-    this.#acking = false
-    this.#notifySettled()
-    this.#pump()
-  }
-
   #notifySettled() {
-    if (this.#inHand !== null || this.#acking) return
+    if (this.#inHand.size > 0 || this.#settling > 0) return
     const waiters = this.#settledWaiters
     this.#settledWaiters = []
     for (const w of waiters) w()
   }
 
-  /** Sends every prefetched job back to the queue, at its place (one transaction). */
+  /** Sends every prefetched job back to the queue, at its place, its claim not counted. */
   #releasePrefetched() {
     const jobs = this.#prefetched
     if (jobs.length === 0) return
     this.#prefetched = []
-    for (const task of jobs) this.#work.push(OP.RELEASE, task.id).catch((err) => this.#host.report(err))
+    this.#clearTimer('hold')
+    for (const task of jobs) this.#work.push(OP.UNCLAIM, task.id).catch((err) => this.#host.report(err))
     // A claim or a poll can find them again.
     this.#empty = false
   }
 
-  #clearHold() {
-    if (this.#holdTimer) clearTimeout(this.#holdTimer)
-    this.#holdTimer = null
+  /** @param {'hold' | 'due'} which */
+  #clearTimer(which) {
+    const timer = which === 'hold' ? this.#holdTimer : this.#dueTimer
+    if (timer) clearTimeout(timer)
+    if (which === 'hold') this.#holdTimer = null
+    else {
+      this.#dueTimer = null
+      this.#dueAt = 0
+    }
   }
 
   /**
-   * Timers of an open queue, unref'd so that an idle queue never keeps the process alive:
-   * lease renewal every visibilityTimeout/3 while this object holds claimed jobs, and a poll every
-   * pollInterval ms while started and empty.
+   * Wakes the consumer when the next delayed job is due.
+   * @param {number} dueAt wall-clock ms (0: no delayed job)
+   */
+  #armDue(dueAt) {
+    if (dueAt === this.#dueAt && this.#dueTimer) return
+    this.#clearTimer('due')
+    if (dueAt <= 0 || this.#closed) return
+    this.#dueAt = dueAt
+    this.#dueTimer = setTimeout(
+      () => {
+        this.#dueTimer = null
+        this.#dueAt = 0
+        this.#empty = false
+        this.#pump()
+      },
+      Math.min(Math.max(0, dueAt - Date.now()), MAX_TIMER_MS),
+    )
+    if (!this.#sink?.keepAlive) this.#dueTimer.unref()
+  }
+
+  /**
+   * Timers of an open queue, unref'd so that an idle queue never keeps the process alive (a
+   * keep-alive sink refs them): lease renewal every visibilityTimeout/3 while this object holds
+   * claimed jobs, and a poll every pollInterval ms while a sink waits and the queue is empty.
    */
   #startTimers() {
     const renew = setInterval(() => this.#renew(), Math.max(1, Math.floor(this.#visibilityTimeout / 3)))
@@ -312,7 +414,7 @@ class Consumer {
   }
 
   #renew() {
-    if (this.#prefetched.length === 0 && this.#inHand === null && this.#heldCorrupt === 0) return
+    if (this.#prefetched.length === 0 && this.#inHand.size === 0) return
     const issued = performance.now()
     this.#work
       .push(OP.RENEW, undefined, undefined, () => {
@@ -326,14 +428,14 @@ class Consumer {
    * if something changed.
    */
   #poll() {
-    if (this.#halted || !this.#started || !this.#empty || this.#claiming || this.#polling) return
-    if (!this.#host.canDeliver()) return
+    if (this.#halted || !this.#sink || !this.#empty || this.#claiming || this.#polling) return
+    if (this.#sink.wants() <= 0) return
     this.#polling = true
     this.#work
       .push(OP.POLL, undefined, undefined, (changed) => {
         this.#polling = false
         if (this.#closed) return
-        if (changed && this.#started && this.#empty && !this.#claiming) this.#claim(true)
+        if (changed && this.#sink && this.#empty && !this.#claiming) this.#claim(true)
       })
       .catch((err) => {
         this.#polling = false
@@ -341,42 +443,53 @@ class Consumer {
       })
   }
 
-  /** Delivers the next job if the queue is started, someone listens and nothing is in hand. */
+  /** Delivers what the sink wants from the prefetch buffer, and claims ahead. */
   #pump() {
-    if (!this.#started || this.#halted || this.#inHand || this.#acking || this.#claiming) return
-    if (this.#deliveryScheduled || !this.#host.canDeliver()) return
+    const sink = this.#sink
+    if (!sink || this.#halted || this.#closed || this.#claiming) return
+    if (sink.paced && (this.#settling > 0 || this.#deliveryScheduled || this.#inHand.size > 0)) return
+    const wants = sink.wants()
+    if (wants <= 0) return
     if (this.#prefetched.length > 0 && performance.now() > this.#prefetchedUntil) {
-      // Their leases may be about to run out (the event loop was blocked, or acks waited out
+      // Their leases may be about to run out (the event loop was blocked, or settles waited out
       // a lock): hand them back rather than risk delivering a job someone else took.
       this.#releasePrefetched()
     }
-    if (this.#prefetched.length > 0) {
+    if (this.#prefetched.length > 0 && !this.#deliveryScheduled) {
       this.#deliveryScheduled = true
-      // As the original: one job per check phase, so I/O callbacks run between jobs.
+      // As the original: deliveries in a check phase of their own, so I/O callbacks run between.
       setImmediate(() => this.#deliver())
-    } else if (!this.#empty) {
-      this.#claim()
     }
+    if (!this.#empty && this.#prefetched.length < (sink.paced ? 1 : wants + sink.ahead)) this.#claim()
   }
 
   #deliver() {
-    if (this.#closed) return
     this.#deliveryScheduled = false
-    if (this.#halted || !this.#started || this.#inHand || this.#acking) return
-    if (this.#prefetched.length === 0 || !this.#host.canDeliver()) return
-    const task = /** @type {Delivery} */ (this.#prefetched.shift())
-    task.deliveredAt = performance.now()
-    this.#inHand = task
+    const sink = this.#sink
+    if (this.#closed || this.#halted || !sink) return
+    if (sink.paced && (this.#settling > 0 || this.#inHand.size > 0)) return
+    const n = Math.min(sink.wants(), sink.paced ? 1 : Infinity, this.#prefetched.length)
+    if (n <= 0) return
+    this.#clearTimer('hold')
+    const now = performance.now()
+    for (let i = 0; i < n; i++) {
+      const delivery = /** @type {Delivery} */ (this.#prefetched.shift())
+      delivery.deliveredAt = now
+      this.#inHand.add(delivery)
+      this.#host.log(`next ${delivery.id}`)
+      handlerContext.run(delivery, () => sink.deliver(delivery))
+    }
     if (this.#prefetched.length > 0) {
-      const hold = Math.min(HOLD_MS, this.#visibilityTimeout / 3)
-      this.#holdTimer = setTimeout(() => {
-        this.#holdTimer = null
-        if (!this.#closed) this.#releasePrefetched()
-      }, hold)
+      this.#holdTimer = setTimeout(
+        () => {
+          this.#holdTimer = null
+          if (!this.#closed) this.#releasePrefetched()
+        },
+        Math.min(HOLD_MS, this.#visibilityTimeout / 3),
+      )
       this.#holdTimer.unref()
     }
-    this.#host.log(`next ${task.id}`)
-    handlerContext.run(task, () => this.#host.deliver({ id: task.id, job: task.job }))
+    if (!sink.paced) this.#pump()
   }
 
   /**
@@ -384,33 +497,43 @@ class Consumer {
    * second `empty` event when it finds nothing.
    */
   #claim(quiet = false) {
+    const sink = /** @type {Sink} */ (this.#sink)
     this.#claiming = true
     const issued = performance.now()
     this.#work
-      .push(OP.CLAIM, this.#batchSize, undefined, (jobs) => this.#claimed(jobs, quiet, issued))
+      .push(OP.CLAIM, [sink.claimSize, sink.maxAttempts ?? 0], undefined, (claimed) => this.#claimed(claimed, quiet, issued))
       .catch((err) => this.#claimFailed(err))
   }
 
   /**
-   * @param {Array<{id: number, text: string}>} jobs
+   * @param {{jobs: Array<{id: number, attempts: number, maxAttempts: number, dead: boolean, text: string}>, nextDue: number}} claimed
    * @param {boolean} quiet
    * @param {number} issued `performance.now()` when the claim was issued
    */
-  #claimed(jobs, quiet, issued) {
+  #claimed({ jobs, nextDue }, quiet, issued) {
     if (this.#closed) return
     this.#claiming = false
     this.#claimBackoff.reset()
-    if (this.#halted) {
-      // close() began meanwhile: these go back with the connection's other claims.
-      return
-    }
-    for (const { id, text } of jobs) {
-      const task = parseJob(id, text)
-      if (task instanceof Error) {
-        // Left in place, claimed by this object (its lease renewed) until close().
-        this.#heldCorrupt++
-        this.#host.report(task)
-      } else this.#prefetched.push({ id, job: task.job, deliveredAt: 0, released: false })
+    this.#armDue(nextDue)
+    // close() began meanwhile: these go back with the connection's other claims.
+    if (this.#halted) return
+    for (const { id, attempts, maxAttempts, dead, text } of jobs) {
+      const parsed = parseJob(id, text)
+      if (dead) {
+        const job = parsed instanceof Error ? undefined : parsed.job
+        const error = queueError(
+          Error,
+          'ERR_TOO_MANY_ATTEMPTS',
+          `Job ${id} was delivered ${attempts - 1} times without being acknowledged (maxAttempts ${maxAttempts}); it was moved to failed`,
+          { jobId: id },
+        )
+        this.#host.emit('failed', { id, job, attempts: attempts - 1 }, error)
+      } else if (parsed instanceof Error) {
+        // A dead letter at once: it can never be delivered.
+        this.#host.report(parsed)
+        const { name, message, code, stack } = errorFields(parsed)
+        this.#work.push(OP.FAIL, id, [name, message, code, stack]).catch((err) => this.#host.report(err))
+      } else this.#prefetched.push({ id, job: parsed.job, attempts, maxAttempts, deliveredAt: 0, released: false, settled: false })
     }
     this.#prefetchedUntil = issued + this.#visibilityTimeout / 2
     if (jobs.length > 0) this.#empty = false
@@ -421,7 +544,7 @@ class Consumer {
         this.#onEmpty()
       }
     }
-    if (!this.#started) this.#releasePrefetched()
+    if (!this.#sink) this.#releasePrefetched()
     this.#pump()
   }
 

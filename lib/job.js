@@ -1,7 +1,8 @@
 'use strict'
 /**
  * How a job crosses into and out of the file: `JSON.stringify` text in (as the original library
- * stored it), `JSON.parse` out, with a clear error for what cannot cross.
+ * stored it), `JSON.parse` out, with a clear error for what cannot cross; and the fields of a
+ * failed attempt's error that are stored with it.
  * Must not touch: queue state, SQLite, events.
  * @module
  */
@@ -74,4 +75,28 @@ function parseJob(id, text) {
   }
 }
 
-module.exports = { jobToJson, parseJob }
+/**
+ * The fields of a failed attempt's error that are stored with the job (as JSON, by the core):
+ * whatever was thrown, read without ever throwing.
+ * @param {unknown} thrown
+ * @returns {{name: string, message: string, code: string, stack: string}} `''` for a missing field
+ */
+function errorFields(thrown) {
+  const field = (/** @type {string} */ key) => {
+    try {
+      const value = thrown !== null && typeof thrown === 'object' ? /** @type {any} */ (thrown)[key] : undefined
+      return value === undefined || value === null ? '' : String(value)
+    } catch {
+      return ''
+    }
+  }
+  const isObject = thrown !== null && typeof thrown === 'object'
+  return {
+    name: (isObject && field('name')) || 'Error',
+    message: isObject ? field('message') : messageOf(thrown),
+    code: field('code'),
+    stack: field('stack'),
+  }
+}
+
+module.exports = { jobToJson, parseJob, errorFields }

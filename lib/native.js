@@ -27,20 +27,17 @@ function load() {
 
 const binding = load()
 
-/** Operation kinds of a native batch (src/binding/codec.rs). */
-const OP = Object.freeze({
-  ADD: binding.OP_ADD,
-  CLAIM: binding.OP_CLAIM,
-  ACK: binding.OP_ACK,
-  RELEASE: binding.OP_RELEASE,
-  DELETE: binding.OP_DELETE,
-  HAS: binding.OP_HAS,
-  FIND_IDS: binding.OP_FIND_IDS,
-  RENEW: binding.OP_RENEW,
-  POLL: binding.OP_POLL,
-  SHRINK: binding.OP_SHRINK,
-  CHECKPOINT: binding.OP_CHECKPOINT,
-  BACKUP: binding.OP_BACKUP,
-})
+/**
+ * Operation kinds of a native batch (src/binding/codec.rs exports them as `OP_ADD`, …), by name
+ * without the prefix: `OP.ADD`, `OP.CLAIM`, …
+ * @type {Readonly<Record<string, number>>}
+ */
+const OP = Object.freeze(
+  Object.fromEntries(
+    Object.entries(binding).flatMap(([name, value]) =>
+      name.startsWith('OP_') && typeof value === 'number' ? [[name.slice(3), value]] : [],
+    ),
+  ),
+)
 
 module.exports = { NativeQueue: binding.NativeQueue, OP }

@@ -1,7 +1,8 @@
 'use strict'
 /**
- * The constructor's arguments: their defaults and every check, in one place. The native side
- * trusts what this module returns.
+ * Every argument check of the public API, with the defaults, in one place: the constructor's
+ * filename, batchSize and options, and the options of add()/addAll(), process(), getFailed() and
+ * close(). The native side trusts what this module returns.
  * Must not touch: queue state, SQLite, events.
  * @module
  */
@@ -18,26 +19,31 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  */
 const MAX_PATH_BYTES = 504
 
+/** Message of the original library for a bad batchSize. */
+const BAD_BATCH_SIZE = 'Invalid batchSize parameter.  Must be a number > 0'
+
 /**
- * @typedef {object} QueueOptions
- * @property {'full'|'normal'} [durability='full'] `'full'`: a resolved `add()` is fsync'd and
- *   survives power loss (`PRAGMA synchronous=FULL`); `'normal'`: survives a process crash, a power
- *   loss may drop the last adds. Acks always commit with `NORMAL`.
- * @property {number} [busyTimeout=5000] ms (0 to 2^31-1) an operation waits out `SQLITE_BUSY`
- *   (another process holding the write lock) before it rejects with code `SQLITE_BUSY`.
- * @property {number} [visibilityTimeout=30000] lease of a claimed job in ms (30 to 2^31-1),
- *   renewed every third of this while the job is held.
- * @property {number} [pollInterval=100] ms (1 to 2^31-1) between checks, while started and empty,
- *   for jobs that other processes added.
- * @property {number} [maxFileSize] largest database size in bytes for adds (`PRAGMA max_page_count`
- *   plus a reserve for claims and acks).
- * @property {number} [closeTimeout=5000] ms (0 to 2^31-1) close() waits for the job in hand to be
- *   done() before it releases it to the queue.
+ * @typedef {object} Backoff
+ * @property {'fixed'|'exponential'} type `fixed`: every retry waits `delay`; `exponential`: the
+ *   n-th retry waits `delay`·2^(n-1)
+ * @property {number} delay ms
+ * @property {number} maxDelay ms, the longest wait
  */
 
-/** @typedef {Required<Omit<QueueOptions, 'maxFileSize'>> & {maxFileSize: number | undefined}} Settings */
+/**
+ * @typedef {object} Settings the checked options of a queue
+ * @property {'full'|'normal'} durability
+ * @property {number} busyTimeout ms
+ * @property {number} visibilityTimeout ms
+ * @property {number} pollInterval ms
+ * @property {number | undefined} maxFileSize bytes
+ * @property {number} closeTimeout ms
+ * @property {number | undefined} maxAttempts deliveries per job; undefined: the consumer's default
+ * @property {Backoff} backoff the wait before a failed job's retry
+ * @property {number | undefined} jobTimeout ms a process() handler may run
+ */
 
-/** Defaults of the options argument. @type {Readonly<Settings>} */
+/** Defaults of the options. @type {Readonly<Settings>} */
 const DEFAULTS = Object.freeze({
   durability: 'full',
   busyTimeout: 5000,
@@ -45,18 +51,49 @@ const DEFAULTS = Object.freeze({
   pollInterval: 100,
   maxFileSize: undefined,
   closeTimeout: 5000,
+  maxAttempts: undefined,
+  backoff: Object.freeze({ type: 'exponential', delay: 1000, maxDelay: 300000 }),
+  jobTimeout: undefined,
 })
 
-/** Inclusive ranges of the options that are ms. @type {Readonly<Record<'busyTimeout' | 'visibilityTimeout' | 'pollInterval' | 'closeTimeout', [number, number]>>} */
-const TIMER_LIMITS = Object.freeze({
-  busyTimeout: [0, MAX_TIMER_MS],
-  visibilityTimeout: [30, MAX_TIMER_MS],
-  pollInterval: [1, MAX_TIMER_MS],
-  closeTimeout: [0, MAX_TIMER_MS],
-})
+/**
+ * @param {string} what e.g. `options.busyTimeout`
+ * @param {unknown} value
+ * @param {{min: number, max: number, integer?: boolean, unit?: string}} range inclusive
+ * @returns {number}
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when not a number; {RangeError} `ERR_OUT_OF_RANGE`
+ */
+function checkNumber(what, value, { min, max, integer = false, unit = '' }) {
+  const kind = `${integer ? 'an integer' : 'a number'}${unit ? ` of ${unit}` : ''}`
+  if (typeof value !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `${what} must be ${kind}; got ${describe(value)}`)
+  if (!(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
+    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `${what} must be ${kind} from ${min} to ${max}; got ${value}`)
+  }
+  return value
+}
 
-/** Message of the original library for a bad batchSize. */
-const BAD_BATCH_SIZE = 'Invalid batchSize parameter.  Must be a number > 0'
+/** @param {string} what @param {unknown} value */
+const ms = (what, value, min = 0) => checkNumber(what, value, { min, max: MAX_TIMER_MS, unit: 'ms' })
+
+/**
+ * @param {string} what e.g. `add() options`
+ * @param {unknown} value
+ * @param {readonly string[]} known its keys
+ * @returns {Record<string, unknown>} its own properties, those given as `undefined` left out
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (not a plain object), `ERR_INVALID_ARG_VALUE` (an
+ *   unknown key, e.g. a misspelling)
+ */
+function checkObject(what, value, known) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `${what} must be an object; got ${describe(value)}`)
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', `Unknown ${what} ${JSON.stringify(key)}; the options are: ${known.join(', ')}`)
+    }
+  }
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
+}
 
 /**
  * The constructor only requires a filename, as the original does; {@link checkPath} checks it when
@@ -72,60 +109,35 @@ function checkFilename(filename) {
 }
 
 /**
- * Checks a filename before it is opened. It is opened literally, as the original's sqlite3 does:
+ * Checks a path before it is opened. It is opened literally, as the original's sqlite3 does:
  * never as an SQLite URI.
  * @param {unknown} filename
+ * @param {string} [what] the argument's name
  * @returns {string} the path to open
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (not a string), `ERR_INVALID_ARG_VALUE` (a NUL
  *   character, which no file system allows); {RangeError} `ERR_PATH_TOO_LONG` (its absolute form is
  *   over {@link MAX_PATH_BYTES} bytes, which SQLite cannot open)
  */
-function checkPath(filename) {
+function checkPath(filename, what = 'filename') {
   if (typeof filename !== 'string') {
     throw queueError(
       TypeError,
       'ERR_INVALID_ARG_TYPE',
-      `filename must be a string path (or "" for an in-memory queue); got ${describe(filename)}`,
+      `${what} must be a string path (or "" for an in-memory queue); got ${describe(filename)}`,
     )
   }
-  if (filename.includes('\0')) {
-    throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', 'filename must not contain a NUL character')
-  }
+  if (filename.includes('\0')) throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', `${what} must not contain a NUL character`)
   if (filename !== ':memory:') {
     const bytes = Buffer.byteLength(nodePath.resolve(filename))
     if (bytes > MAX_PATH_BYTES) {
       throw queueError(
         RangeError,
         'ERR_PATH_TOO_LONG',
-        `The queue file's absolute path is ${bytes} bytes long; SQLite opens paths of at most ${MAX_PATH_BYTES} bytes (symbolic links resolved): choose a shorter path`,
+        `The ${what}'s absolute path is ${bytes} bytes long; SQLite opens paths of at most ${MAX_PATH_BYTES} bytes (symbolic links resolved): choose a shorter path`,
       )
     }
   }
   return filename
-}
-
-/**
- * @param {unknown} options the argument of close()
- * @param {number} fallback the `closeTimeout` option
- * @returns {number} ms close() waits for the job in hand
- * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
- */
-function checkCloseOptions(options, fallback) {
-  if (options === undefined) return fallback
-  if (options === null || typeof options !== 'object') {
-    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'close() takes an optional object: { timeout }')
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'timeout')
-      throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', `Unknown close() option ${JSON.stringify(key)}; the option is: timeout`)
-  }
-  const { timeout } = /** @type {{timeout?: unknown}} */ (options)
-  if (timeout === undefined) return fallback
-  if (typeof timeout !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'close() option timeout must be a number of ms')
-  if (!(timeout >= 0 && timeout <= MAX_TIMER_MS)) {
-    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `close() option timeout must be a number of ms from 0 to ${MAX_TIMER_MS}`)
-  }
-  return timeout
 }
 
 /**
@@ -136,15 +148,36 @@ function checkCloseOptions(options, fallback) {
  */
 function checkBatchSize(batchSize) {
   if (typeof batchSize !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', BAD_BATCH_SIZE)
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1e6) {
-    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', BAD_BATCH_SIZE)
-  }
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1e6) throw queueError(RangeError, 'ERR_OUT_OF_RANGE', BAD_BATCH_SIZE)
   return batchSize
 }
 
 /**
- * Validates the options argument and fills in defaults; an option given as `undefined` takes its
- * default.
+ * The constructor's second and third arguments: `(batchSize, options)` as the original, or
+ * `(options)` with `batchSize` inside.
+ * @param {unknown} second
+ * @param {unknown} third
+ * @returns {{batchSize: number, settings: Readonly<Settings>}}
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
+ */
+function checkConstructorArgs(second, third) {
+  if (second !== null && typeof second === 'object' && third === undefined) {
+    const { batchSize = 10, ...rest } = /** @type {Record<string, unknown>} */ (second)
+    return { batchSize: checkBatchSize(batchSize), settings: checkOptions(rest) }
+  }
+  const options = third ?? {}
+  if (options !== null && typeof options === 'object' && 'batchSize' in options) {
+    throw queueError(
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'batchSize is given twice: pass it as the second argument or in the options, not both',
+    )
+  }
+  return { batchSize: checkBatchSize(second ?? 10), settings: checkOptions(options) }
+}
+
+/**
+ * Validates the options and fills in defaults; an option given as `undefined` takes its default.
  * @param {unknown} options
  * @returns {Readonly<Settings>}
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (not an object, an option of the wrong type),
@@ -152,43 +185,135 @@ function checkBatchSize(batchSize) {
  *   `ERR_OUT_OF_RANGE` (a value out of its range)
  */
 function checkOptions(options) {
-  if (options === null || typeof options !== 'object') {
-    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options must be an object')
+  const given = checkObject('option', options, Object.keys(DEFAULTS))
+  const o = { ...DEFAULTS, ...given }
+  if (o.durability !== 'full' && o.durability !== 'normal') {
+    const Ctor = typeof o.durability === 'string' ? RangeError : TypeError
+    const code = Ctor === RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE'
+    throw queueError(Ctor, code, `options.durability must be 'full' or 'normal'; got ${describe(o.durability)}`)
   }
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(DEFAULTS, key)) {
-      throw queueError(
-        TypeError,
-        'ERR_INVALID_ARG_VALUE',
-        `Unknown option ${JSON.stringify(key)}; the options are: ${Object.keys(DEFAULTS).join(', ')}`,
-      )
-    }
-  }
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
-  const merged = { ...DEFAULTS, ...given }
-  if (typeof merged.durability !== 'string') {
-    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', "options.durability must be 'full' or 'normal'")
-  }
-  if (merged.durability !== 'full' && merged.durability !== 'normal') {
-    throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.durability must be 'full' or 'normal'; got ${String(merged.durability)}`)
-  }
-  for (const name of /** @type {Array<keyof typeof TIMER_LIMITS>} */ (Object.keys(TIMER_LIMITS))) {
-    const [min, max] = TIMER_LIMITS[name]
-    const value = merged[name]
-    if (typeof value !== 'number') throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `options.${name} must be a number of ms`)
-    if (!(value >= min && value <= max)) {
-      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', `options.${name} must be a number of ms from ${min} to ${max}`)
-    }
-  }
-  if (merged.maxFileSize !== undefined) {
-    if (typeof merged.maxFileSize !== 'number') {
-      throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'options.maxFileSize must be a number of bytes')
-    }
-    if (!(Number.isSafeInteger(merged.maxFileSize) && merged.maxFileSize > 0)) {
-      throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.maxFileSize must be a positive integer number of bytes')
-    }
-  }
-  return Object.freeze(merged)
+  return Object.freeze({
+    durability: o.durability,
+    busyTimeout: ms('options.busyTimeout', o.busyTimeout),
+    visibilityTimeout: ms('options.visibilityTimeout', o.visibilityTimeout, 30),
+    pollInterval: ms('options.pollInterval', o.pollInterval, 1),
+    closeTimeout: ms('options.closeTimeout', o.closeTimeout),
+    maxFileSize:
+      o.maxFileSize === undefined
+        ? undefined
+        : checkNumber('options.maxFileSize', o.maxFileSize, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'bytes' }),
+    maxAttempts: o.maxAttempts === undefined ? undefined : checkAttempts('options.maxAttempts', o.maxAttempts),
+    backoff: checkBackoff(o.backoff),
+    jobTimeout: o.jobTimeout === undefined ? undefined : ms('options.jobTimeout', o.jobTimeout, 1),
+  })
 }
 
-module.exports = { DEFAULTS, checkFilename, checkPath, checkBatchSize, checkOptions, checkCloseOptions }
+/** @param {string} what @param {unknown} value */
+const checkAttempts = (what, value) => checkNumber(what, value, { min: 1, max: 2 ** 31 - 1, integer: true })
+
+/**
+ * @param {unknown} backoff
+ * @returns {Readonly<Backoff>}
+ */
+function checkBackoff(backoff) {
+  if (backoff === DEFAULTS.backoff) return DEFAULTS.backoff
+  const given = checkObject('options.backoff option', backoff, ['type', 'delay', 'maxDelay'])
+  const b = { ...DEFAULTS.backoff, ...given }
+  if (b.type !== 'fixed' && b.type !== 'exponential') {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', `options.backoff.type must be 'fixed' or 'exponential'; got ${describe(b.type)}`)
+  }
+  const delay = ms('options.backoff.delay', b.delay)
+  const maxDelay = ms('options.backoff.maxDelay', given.maxDelay ?? Math.max(delay, DEFAULTS.backoff.maxDelay), delay)
+  return Object.freeze({ type: b.type, delay, maxDelay })
+}
+
+/**
+ * @typedef {object} JobSpec what add() stores beside the job: see `add(job, options)`
+ * @property {number} priority higher runs first
+ * @property {number} runAt wall-clock ms since the epoch; 0: at once
+ * @property {number} maxAttempts 0: the consumer's default
+ * @property {string | undefined} key de-duplication key
+ */
+
+/**
+ * The options of add() and addAll().
+ * @param {unknown} options `{ delay, runAt, priority, maxAttempts, key }`
+ * @param {number} now `Date.now()`
+ * @returns {JobSpec | null} null when there is nothing to store beside the job
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
+ */
+function checkJobOptions(options, now) {
+  if (options === undefined) return null
+  const o = checkObject('add() option', options, ['delay', 'runAt', 'priority', 'maxAttempts', 'key'])
+  if (o.delay !== undefined && o.runAt !== undefined) {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', 'add() options delay and runAt are exclusive: give one')
+  }
+  let runAt = 0
+  if (o.delay !== undefined) runAt = now + checkNumber('options.delay', o.delay, { min: 0, max: 8.64e15 - now, unit: 'ms' })
+  if (o.runAt !== undefined) {
+    const at = o.runAt instanceof Date ? o.runAt.getTime() : o.runAt
+    if (o.runAt instanceof Date && Number.isNaN(at)) throw queueError(RangeError, 'ERR_OUT_OF_RANGE', 'options.runAt is an invalid Date')
+    runAt = checkNumber('options.runAt', at, { min: 0, max: 8.64e15, unit: 'ms since the epoch (or a Date)' })
+  }
+  const key = o.key
+  if (key !== undefined && (typeof key !== 'string' || key === '')) {
+    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `options.key must be a non-empty string; got ${describe(key)}`)
+  }
+  const spec = {
+    priority:
+      o.priority === undefined ? 0 : checkNumber('options.priority', o.priority, { min: -(2 ** 53) + 1, max: 2 ** 53 - 1, integer: true }),
+    runAt: Math.round(runAt),
+    maxAttempts: o.maxAttempts === undefined ? 0 : checkAttempts('options.maxAttempts', o.maxAttempts),
+    key,
+  }
+  return spec.priority === 0 && spec.runAt === 0 && spec.maxAttempts === 0 && key === undefined ? null : spec
+}
+
+/**
+ * @param {unknown} options the argument of process(): `{ concurrency }`
+ * @returns {{concurrency: number}}
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
+ */
+function checkProcessOptions(options) {
+  const o = checkObject('process() option', options ?? {}, ['concurrency'])
+  return {
+    concurrency: o.concurrency === undefined ? 1 : checkNumber('options.concurrency', o.concurrency, { min: 1, max: 10000, integer: true }),
+  }
+}
+
+/**
+ * @param {unknown} options the argument of getFailed(): `{ limit, offset }`
+ * @returns {{limit: number, offset: number}}
+ */
+function checkPage(options) {
+  const o = checkObject('getFailed() option', options ?? {}, ['limit', 'offset'])
+  return {
+    limit: o.limit === undefined ? 100 : checkNumber('options.limit', o.limit, { min: 0, max: 2 ** 31 - 1, integer: true }),
+    offset: o.offset === undefined ? 0 : checkNumber('options.offset', o.offset, { min: 0, max: 2 ** 31 - 1, integer: true }),
+  }
+}
+
+/**
+ * @param {unknown} options the argument of close(): `{ timeout }`
+ * @param {number} fallback the `closeTimeout` option
+ * @returns {number} ms close() waits for the jobs in hand
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
+ */
+function checkCloseOptions(options, fallback) {
+  if (options === undefined) return fallback
+  const o = checkObject('close() option', options, ['timeout'])
+  return o.timeout === undefined ? fallback : ms('close() option timeout', o.timeout)
+}
+
+module.exports = {
+  DEFAULTS,
+  checkFilename,
+  checkPath,
+  checkBatchSize,
+  checkConstructorArgs,
+  checkOptions,
+  checkJobOptions,
+  checkProcessOptions,
+  checkPage,
+  checkCloseOptions,
+}

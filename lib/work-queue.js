@@ -31,12 +31,15 @@ const NUMBER = 0
 const BOOL = 1
 const IDS = 2
 const JOBS = 3
+const ADDED = 4
+const NUMBERS = 5
+const ROWS = 6
 
 /**
  * @typedef {object} Operation
  * @property {number} kind an `OP_*` number
- * @property {number} [num] the id or limit, for kinds that take one
- * @property {string} [text] the JSON text, for kinds that take one
+ * @property {number | number[]} [nums] what the kind reads from the number tape
+ * @property {string | string[]} [texts] what the kind reads from the text tape
  * @property {(result: any) => any} [then] see {@link WorkQueue#push}
  * @property {(value: any) => void} resolve
  * @property {(err: Error) => void} reject
@@ -79,17 +82,17 @@ class WorkQueue {
   /**
    * Queues one operation behind all earlier ones.
    * @param {number} kind an `OP_*` number
-   * @param {number} [num] the id or limit, for kinds that take one
-   * @param {string} [text] the JSON text, for kinds that take one
+   * @param {number | number[]} [nums] what the kind reads from the number tape, in order
+   * @param {string | string[]} [texts] what the kind reads from the text tape, in order
    * @param {(result: any) => any} [then] runs when the operation succeeds, in call order with the
    *   other operations of its batch; its return value resolves the promise (saves a promise per
    *   operation on hot paths such as add()); if it throws, the promise rejects
-   * @returns {Promise<any>} the operation's result (a number, a boolean, an id list, or a list of
-   *   `{id, text}` claimed jobs), or what `then` returned
+   * @returns {Promise<any>} the operation's result as {@link decode} reads it, or what `then`
+   *   returned
    */
-  push(kind, num, text, then) {
+  push(kind, nums, texts, then) {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ kind, num, text, resolve, reject, then, deadline: 0 })
+      this.#pending.push({ kind, nums, texts, resolve, reject, then, deadline: 0 })
       this.#schedule()
     })
   }
@@ -123,8 +126,12 @@ class WorkQueue {
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]
       kinds[i] = op.kind
-      if (op.num !== undefined) nums.push(op.num)
-      if (op.text !== undefined) texts.push(op.text)
+      const n = op.nums
+      if (typeof n === 'number') nums.push(n)
+      else if (n !== undefined) for (const x of n) nums.push(x)
+      const t = op.texts
+      if (typeof t === 'string') texts.push(t)
+      else if (t !== undefined) for (const x of t) texts.push(x)
       if (op.deadline === 0) op.deadline = now + this.#busyTimeout
     }
     this.#inFlight = true
@@ -214,7 +221,20 @@ class WorkQueue {
 }
 
 /**
- * Reads the output tapes (format in src/binding/codec.rs) into one result per completed operation.
+ * A claimed job as read from the tape.
+ * @typedef {{id: number, attempts: number, maxAttempts: number, dead: boolean, text: string}} ClaimedJob
+ */
+
+/**
+ * A listed job as read from the tape (-1 for a missing number).
+ * @typedef {{id: number, state: number, priority: number, attempts: number, maxAttempts: number,
+ *   createdAt: number, runAt: number, startedAt: number, failedAt: number, text: string, error: string}} JobRow
+ */
+
+/**
+ * Reads the output tapes (format in src/binding/codec.rs) into one result per completed
+ * operation: a number, a boolean, an id list, `{id, fresh}`, `{jobs: ClaimedJob[], nextDue}`, a
+ * number list, a `JobRow` list, or an Error with its `code`.
  * @param {import('../binding').BatchOutput} out
  * @returns {any[]}
  */
@@ -222,19 +242,37 @@ function decode({ nums, texts, completed }) {
   const results = new Array(completed)
   let n = 0
   let t = 0
+  const list = () => {
+    const k = nums[n++]
+    const values = nums.slice(n, n + k)
+    n += k
+    return values
+  }
   for (let i = 0; i < completed; i++) {
     const tag = nums[n++]
     if (tag === NUMBER) results[i] = nums[n++]
     else if (tag === BOOL) results[i] = nums[n++] === 1
-    else if (tag === IDS) {
-      const k = nums[n++]
-      results[i] = nums.slice(n, n + k)
-      n += k
-    } else if (tag === JOBS) {
+    else if (tag === ADDED) {
+      results[i] = { id: nums[n], fresh: nums[n + 1] === 1 }
+      n += 2
+    } else if (tag === IDS || tag === NUMBERS) results[i] = list()
+    else if (tag === JOBS) {
       const k = nums[n++]
       const jobs = new Array(k)
-      for (let j = 0; j < k; j++) jobs[j] = { id: nums[n++], text: texts[t++] }
-      results[i] = jobs
+      for (let j = 0; j < k; j++) {
+        jobs[j] = { id: nums[n], attempts: nums[n + 1], maxAttempts: nums[n + 2], dead: nums[n + 3] === 1, text: texts[t++] }
+        n += 4
+      }
+      results[i] = { jobs, nextDue: nums[n++] }
+    } else if (tag === ROWS) {
+      const k = nums[n++]
+      const rows = new Array(k)
+      for (let j = 0; j < k; j++) {
+        const [id, state, priority, attempts, maxAttempts, createdAt, runAt, startedAt, failedAt] = nums.slice(n, n + 9)
+        n += 9
+        rows[j] = { id, state, priority, attempts, maxAttempts, createdAt, runAt, startedAt, failedAt, text: texts[t++], error: texts[t++] }
+      }
+      results[i] = rows
     } else if (tag === ERROR) {
       const code = texts[t++]
       results[i] = queueError(Error, code, texts[t++])

@@ -89,15 +89,15 @@ fn run_together(store: &Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, V
 }
 
 /// Applies `ops` in the open transaction, then brings `queue_count` up to date with one UPDATE
-/// (the net change of rows).
+/// (the net change of counted rows).
 fn apply_all(store: &Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, Vec<i64>)> {
     let base = store.count()?;
     let mut results = Vec::with_capacity(ops.len());
     let mut counts = Vec::with_capacity(ops.len());
     let mut delta = 0;
     for op in ops {
-        let result = apply(store, op, now)?;
-        delta += result.row_delta(op);
+        let (result, change) = apply(store, op, now)?;
+        delta += change;
         counts.push(base + delta);
         results.push(result);
     }
@@ -134,23 +134,72 @@ fn run_one_by_one(store: &Store, ops: &[Op], now: i64) -> BatchOutcome {
     outcome
 }
 
-/// Applies one operation inside the open transaction. An `Err` aborts the transaction; outcomes
-/// that are answers rather than failures of SQLite (a missing id) come back as `Ok(Failed)`.
-fn apply(store: &Store, op: &Op, now: i64) -> Result<OpResult> {
+/// Applies one operation inside the open transaction; returns its result and how it changed the
+/// count of the queue's rows (every state but `failed`). An `Err` aborts the transaction;
+/// outcomes that are answers rather than failures of SQLite (a missing id) come back as
+/// `Ok(Failed)`.
+fn apply(store: &Store, op: &Op, now: i64) -> Result<(OpResult, i64)> {
+    let counted = |added: bool| i64::from(added);
     Ok(match op {
-        Op::Add(job) => OpResult::Id(store.insert(job, now)?),
-        Op::Claim(limit) => OpResult::Jobs(store.claim(*limit, now)?),
-        Op::Ack(id) => OpResult::Bool(store.ack(*id)?),
-        Op::Release(id) => OpResult::Bool(store.release(*id)?),
+        Op::Add(job) => {
+            let (id, fresh) = store.insert(job, now)?;
+            (OpResult::Added { id, fresh }, counted(fresh))
+        }
+        Op::AddAll(jobs) => {
+            let mut pairs = Vec::with_capacity(jobs.len() * 2);
+            let mut added = 0;
+            for job in jobs {
+                let (id, fresh) = store.insert(job, now)?;
+                pairs.extend([id, counted(fresh)]);
+                added += counted(fresh);
+            }
+            (OpResult::Numbers(pairs), added)
+        }
+        Op::Claim {
+            limit,
+            default_max_attempts,
+        } => {
+            let (jobs, dead, next_due) = store.claim(*limit, *default_max_attempts, now)?;
+            (OpResult::Claimed { jobs, next_due }, -dead)
+        }
+        Op::Ack(id) => {
+            let acked = store.ack(*id)?;
+            (OpResult::Bool(acked), -counted(acked))
+        }
+        Op::Release(id) => (OpResult::Bool(store.release(*id)?), 0),
+        Op::Unclaim(id) => (OpResult::Bool(store.unclaim(*id)?), 0),
+        Op::Retry {
+            id,
+            delay_ms,
+            error,
+        } => (OpResult::Bool(store.retry(*id, *delay_ms, error, now)?), 0),
+        Op::Fail { id, error } => {
+            let failed = store.fail(*id, error, now)?;
+            (OpResult::Bool(failed), -counted(failed))
+        }
         Op::Delete(id) => match store.delete(*id)? {
-            true => OpResult::Bool(true),
-            false => OpResult::Failed(QueueError::JobNotFound(*id)),
+            Some(was_counted) => (OpResult::Bool(true), -counted(was_counted)),
+            None => (OpResult::Failed(QueueError::JobNotFound(*id)), 0),
         },
-        Op::Has(id) => OpResult::Bool(store.has(*id)?),
-        Op::FindIds(job) => OpResult::Ids(store.find_ids(job)?),
-        Op::Renew => OpResult::Count(store.renew()?),
-        Op::Poll => OpResult::Bool(store.poll()?),
+        Op::Has(id) => (OpResult::Bool(store.has(*id)?), 0),
+        Op::FindIds(job) => (OpResult::Ids(store.find_ids(job)?), 0),
+        Op::Renew => (OpResult::Count(store.renew()?), 0),
+        Op::Poll => (OpResult::Bool(store.poll()?), 0),
+        Op::Stats => (OpResult::Numbers(store.stats()?), 0),
+        Op::List {
+            state,
+            limit,
+            offset,
+        } => (OpResult::Rows(store.list(*state, *limit, *offset)?), 0),
+        Op::RetryFailed(id) => {
+            let moved = store.retry_failed(*id)?;
+            (OpResult::Count(moved), moved)
+        }
+        Op::Purge => {
+            let gone = store.purge()?;
+            (OpResult::Count(gone), -gone)
+        }
         // Placeholder: runs after the commit (see `run_after_commit`).
-        Op::Shrink(_) | Op::Checkpoint | Op::Backup(_) => OpResult::Count(0),
+        Op::Shrink(_) | Op::Checkpoint | Op::Backup(_) => (OpResult::Count(0), 0),
     })
 }

@@ -23,9 +23,9 @@ use parking_lot::Mutex;
 
 pub use batch::BatchOutcome;
 pub use error::{QueueError, Result};
-pub use op::{Op, OpResult};
+pub use op::{ClaimedJob, ErrorInfo, JobRow, NewJob, Op, OpResult};
 pub use options::{Durability, Options};
-pub use store::ClaimedJob;
+pub use schema::JobState;
 use store::Store;
 
 /// Lifecycle of the connection slot.
@@ -74,7 +74,7 @@ impl Queue {
             return Ok(OpenInfo {
                 count: store.count()?,
                 recovered: 0,
-                ready: store.ready()?,
+                ready: store.ready(store::now_ms())?,
             });
         }
         let store = Store::open(&self.path, &self.options)?;
@@ -82,7 +82,7 @@ impl Queue {
         let info = OpenInfo {
             count: store.count()?,
             recovered,
-            ready: store.ready()?,
+            ready: store.ready(store::now_ms())?,
         };
         *slot = Slot::Open(Box::new(store));
         Ok(info)

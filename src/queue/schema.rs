@@ -29,10 +29,67 @@ macro_rules! running {
         "1"
     };
 }
-pub(crate) use {queued, running};
+/// The SQL literal of the row state "failed" (a dead letter: out of attempts, or unreadable; kept
+/// with `failed_at` and `last_error` until retried or deleted), for `concat!` in queries.
+macro_rules! failed {
+    () => {
+        "2"
+    };
+}
+/// The SQL literal of the row state "delayed" (waiting until `run_at`, wall-clock ms: a delayed
+/// add or a retry's backoff), for `concat!` in queries.
+macro_rules! delayed {
+    () => {
+        "3"
+    };
+}
+pub(crate) use {delayed, failed, queued, running};
+
+/// The condition of the unique index on `dedup_key`: a key counts while its job is queued,
+/// running or delayed. An upsert's conflict target must repeat it word for word.
+macro_rules! live_key {
+    () => {
+        concat!(
+            "dedup_key IS NOT NULL AND state IN (",
+            queued!(),
+            ", ",
+            running!(),
+            ", ",
+            delayed!(),
+            ")"
+        )
+    };
+}
+pub(crate) use live_key;
+
+/// The states of a job row, as stored in `queue.state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting to be claimed, in `priority` then id order.
+    Queued = 0,
+    /// Claimed by an owner under a lease.
+    Running = 1,
+    /// A dead letter: out of attempts or unreadable.
+    Failed = 2,
+    /// Waiting until its `run_at`.
+    Delayed = 3,
+}
+
+impl JobState {
+    /// The state stored as `n`, if it is one.
+    pub fn from_i64(n: i64) -> Option<JobState> {
+        Some(match n {
+            0 => JobState::Queued,
+            1 => JobState::Running,
+            2 => JobState::Failed,
+            3 => JobState::Delayed,
+            _ => return None,
+        })
+    }
+}
 
 /// The schema version this library writes.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 /// Version 1: the original's tables (created if missing) plus claim state columns.
 const V1: &str = concat!(
@@ -67,6 +124,31 @@ const V2: &str = concat!(
     running!(),
     ";
      PRAGMA user_version = 2;"
+);
+
+/// Version 3: priorities, delayed jobs (`run_at`), attempt limits, de-duplication keys and dead
+/// letters (`failed_at`, `last_error`), with the partial indexes the claim path reads: ready jobs
+/// in claim order, delayed jobs by due time, dead letters, and the keys of live jobs (unique).
+const V3: &str = concat!(
+    "ALTER TABLE queue ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE queue ADD COLUMN run_at INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE queue ADD COLUMN max_attempts INTEGER;
+     ALTER TABLE queue ADD COLUMN dedup_key TEXT;
+     ALTER TABLE queue ADD COLUMN failed_at INTEGER;
+     ALTER TABLE queue ADD COLUMN last_error TEXT;
+     CREATE INDEX queue_ready ON queue (priority DESC, id) WHERE state = ",
+    queued!(),
+    ";
+     CREATE INDEX queue_delayed ON queue (run_at) WHERE state = ",
+    delayed!(),
+    ";
+     CREATE INDEX queue_failed ON queue (id) WHERE state = ",
+    failed!(),
+    ";
+     CREATE UNIQUE INDEX queue_key ON queue (dedup_key) WHERE ",
+    live_key!(),
+    ";
+     PRAGMA user_version = 3;"
 );
 
 /// Drops the original library's counter triggers and recounts, in the same transaction.
@@ -118,6 +200,9 @@ pub fn migrate(conn: &Connection) -> Result<()> {
     }
     if version < 2 {
         step(conn, V2, || Ok(user_version(conn)? < 2))?;
+    }
+    if version < 3 {
+        step(conn, V3, || Ok(user_version(conn)? < 3))?;
     }
     // Reads only, unless the original library has put its triggers back.
     if has_original_triggers(conn)? {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::queue::schema::JobState;
 
 struct TempDb(PathBuf);
 
@@ -24,6 +25,19 @@ impl Drop for TempDb {
     }
 }
 
+/// A plain add of this JSON text.
+fn add(text: impl Into<String>) -> Op {
+    Op::Add(NewJob::plain(text))
+}
+
+/// A claim of up to `n` jobs without an attempt limit.
+fn claim(n: u32) -> Op {
+    Op::Claim {
+        limit: n,
+        default_max_attempts: None,
+    }
+}
+
 fn opened(db: &TempDb) -> Queue {
     let q = Queue::new(db.path(), Options::default());
     q.open().expect("open");
@@ -35,7 +49,7 @@ fn ids(outcome: &BatchOutcome) -> Vec<i64> {
         .results
         .iter()
         .map(|r| match r {
-            OpResult::Id(id) => *id,
+            OpResult::Added { id, fresh: true } => *id,
             other => panic!("expected an id, got {other:?}"),
         })
         .collect()
@@ -43,7 +57,7 @@ fn ids(outcome: &BatchOutcome) -> Vec<i64> {
 
 fn claimed(outcome: &BatchOutcome, index: usize) -> Vec<(i64, String)> {
     match &outcome.results[index] {
-        OpResult::Jobs(jobs) => jobs
+        OpResult::Claimed { jobs, .. } => jobs
             .iter()
             .map(|j| (j.id, j.job.clone().expect("text")))
             .collect(),
@@ -58,7 +72,7 @@ fn adds_in_one_batch_get_increasing_ids_and_count() {
     let out = q
         .execute(
             &(0..5)
-                .map(|i| Op::Add(format!("{{\"n\":{i}}}")))
+                .map(|i| add(format!("{{\"n\":{i}}}")))
                 .collect::<Vec<_>>(),
         )
         .expect("batch");
@@ -75,20 +89,14 @@ fn adds_in_one_batch_get_increasing_ids_and_count() {
 fn claim_is_fifo_and_ack_deletes_only_own_claims() {
     let db = TempDb::new("claim");
     let q = opened(&db);
-    q.execute(&[
-        Op::Add("\"a\"".into()),
-        Op::Add("\"b\"".into()),
-        Op::Add("\"c\"".into()),
-    ])
-    .expect("adds");
-    let out = q.execute(&[Op::Claim(2)]).expect("claim");
+    q.execute(&[add("\"a\""), add("\"b\""), add("\"c\"")])
+        .expect("adds");
+    let out = q.execute(&[claim(2)]).expect("claim");
     assert_eq!(
         claimed(&out, 0),
         vec![(1, "\"a\"".to_string()), (2, "\"b\"".to_string())]
     );
-    let out = q
-        .execute(&[Op::Ack(1), Op::Ack(3), Op::Claim(5)])
-        .expect("ack");
+    let out = q.execute(&[Op::Ack(1), Op::Ack(3), claim(5)]).expect("ack");
     assert_eq!(out.results[0], OpResult::Bool(true));
     assert_eq!(
         out.results[1],
@@ -112,20 +120,14 @@ fn delete_of_a_missing_id_fails_alone_and_the_rest_of_the_batch_commits() {
     let db = TempDb::new("delete");
     let q = opened(&db);
     let out = q
-        .execute(&[
-            Op::Add("1".into()),
-            Op::Delete(42),
-            Op::Add("2".into()),
-            Op::Has(1),
-            Op::Has(42),
-        ])
+        .execute(&[add("1"), Op::Delete(42), add("2"), Op::Has(1), Op::Has(42)])
         .expect("batch");
-    assert_eq!(out.results[0], OpResult::Id(1));
+    assert_eq!(out.results[0], OpResult::Added { id: 1, fresh: true });
     assert_eq!(
         out.results[1],
         OpResult::Failed(QueueError::JobNotFound(42))
     );
-    assert_eq!(out.results[2], OpResult::Id(2));
+    assert_eq!(out.results[2], OpResult::Added { id: 2, fresh: true });
     assert_eq!(out.results[3], OpResult::Bool(true));
     assert_eq!(out.results[4], OpResult::Bool(false));
     assert_eq!(out.counts, vec![1, 1, 2, 2, 2]);
@@ -135,12 +137,8 @@ fn delete_of_a_missing_id_fails_alone_and_the_rest_of_the_batch_commits() {
 fn find_ids_matches_exact_text_in_order() {
     let db = TempDb::new("find");
     let q = opened(&db);
-    q.execute(&[
-        Op::Add("{\"a\":1}".into()),
-        Op::Add("{\"a\":2}".into()),
-        Op::Add("{\"a\":1}".into()),
-    ])
-    .expect("adds");
+    q.execute(&[add("{\"a\":1}"), add("{\"a\":2}"), add("{\"a\":1}")])
+        .expect("adds");
     let out = q
         .execute(&[
             Op::FindIds("{\"a\":1}".into()),
@@ -157,13 +155,13 @@ fn find_ids_matches_exact_text_in_order() {
 fn close_returns_claims_and_reopen_delivers_them_first_in_order() {
     let db = TempDb::new("close");
     let q = opened(&db);
-    q.execute(&(1..=4).map(|i| Op::Add(i.to_string())).collect::<Vec<_>>())
+    q.execute(&(1..=4).map(|i| add(i.to_string())).collect::<Vec<_>>())
         .expect("adds");
-    q.execute(&[Op::Claim(3)]).expect("claim");
+    q.execute(&[claim(3)]).expect("claim");
     q.close().expect("close");
     assert_eq!(q.execute(&[Op::Has(1)]).unwrap_err(), QueueError::Closed);
     let q2 = opened(&db);
-    let out = q2.execute(&[Op::Claim(10)]).expect("claim again");
+    let out = q2.execute(&[claim(10)]).expect("claim again");
     let got: Vec<i64> = claimed(&out, 0).into_iter().map(|(id, _)| id).collect();
     assert_eq!(got, vec![1, 2, 3, 4]);
 }
@@ -172,18 +170,18 @@ fn close_returns_claims_and_reopen_delivers_them_first_in_order() {
 fn claims_of_a_dropped_owner_are_recovered_at_open_but_live_claims_are_not() {
     let db = TempDb::new("recover");
     let live = opened(&db);
-    live.execute(&(1..=4).map(|i| Op::Add(i.to_string())).collect::<Vec<_>>())
+    live.execute(&(1..=4).map(|i| add(i.to_string())).collect::<Vec<_>>())
         .expect("adds");
-    live.execute(&[Op::Claim(1)]).expect("live claim of job 1");
+    live.execute(&[claim(1)]).expect("live claim of job 1");
     {
         // Dropping without close() is what a crash leaves behind: rows stay `running`.
         let dead = opened(&db);
-        dead.execute(&[Op::Claim(2)]).expect("claim 2 and 3");
+        dead.execute(&[claim(2)]).expect("claim 2 and 3");
     }
     let fresh = Queue::new(db.path(), Options::default());
     let info = fresh.open().expect("open");
     assert_eq!(info.recovered, 2);
-    let out = fresh.execute(&[Op::Claim(10)]).expect("claim");
+    let out = fresh.execute(&[claim(10)]).expect("claim");
     let got: Vec<i64> = claimed(&out, 0).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         got,
@@ -214,14 +212,12 @@ fn a_file_of_the_original_library_opens_and_continues_its_ids() {
     }
     let q = Queue::new(db.path(), Options::default());
     assert_eq!(q.open().expect("open").count, 2);
-    let out = q
-        .execute(&[Op::Claim(10), Op::Add("{\"n\":4}".into())])
-        .expect("batch");
+    let out = q.execute(&[claim(10), add("{\"n\":4}")]).expect("batch");
     assert_eq!(
         claimed(&out, 0),
         vec![(2, "{\"n\":2}".to_string()), (3, "{\"n\":3}".to_string())]
     );
-    assert_eq!(out.results[1], OpResult::Id(4));
+    assert_eq!(out.results[1], OpResult::Added { id: 4, fresh: true });
 }
 
 #[test]
@@ -235,8 +231,8 @@ fn rows_that_are_not_text_are_reported_not_panicked_on() {
         )
         .expect("insert");
     }
-    let out = q.execute(&[Op::Claim(10)]).expect("claim");
-    let OpResult::Jobs(jobs) = &out.results[0] else {
+    let out = q.execute(&[claim(10)]).expect("claim");
+    let OpResult::Claimed { jobs, .. } = &out.results[0] else {
         panic!("expected jobs")
     };
     assert_eq!(jobs.len(), 4);
@@ -291,8 +287,8 @@ fn counters_never_drift_from_rows_under_random_operations() {
         for _ in 0..=rng.below(6) {
             let any_id = rng.below(model.keys().last().copied().unwrap_or(0) as u64 + 3) as i64;
             ops.push(match rng.below(7) {
-                0 | 1 => Op::Add(format!("{{\"step\":{step}}}")),
-                2 => Op::Claim(rng.below(4) as u32 + 1),
+                0 | 1 => add(format!("{{\"step\":{step}}}")),
+                2 => claim(rng.below(4) as u32 + 1),
                 3 => {
                     let mine: Vec<i64> = model
                         .iter()
@@ -314,10 +310,10 @@ fn counters_never_drift_from_rows_under_random_operations() {
         assert_eq!(out.results.len(), ops.len());
         for (i, (op, result)) in ops.iter().zip(&out.results).enumerate() {
             match (op, result) {
-                (Op::Add(_), OpResult::Id(id)) => {
+                (Op::Add(_), OpResult::Added { id, fresh: true }) => {
                     model.insert(*id, None);
                 }
-                (Op::Claim(n), OpResult::Jobs(jobs)) => {
+                (Op::Claim { limit: n, .. }, OpResult::Claimed { jobs, .. }) => {
                     let expected: Vec<i64> = model
                         .iter()
                         .filter(|(_, o)| o.is_none())
@@ -392,12 +388,11 @@ fn an_expired_lease_lets_another_owner_claim_and_the_old_owner_cannot_ack() {
     let a = Queue::new(db.path(), short);
     a.open().expect("open a");
     let b = opened(&db);
-    a.execute(&[Op::Add("1".into()), Op::Add("2".into())])
-        .expect("adds");
-    a.execute(&[Op::Claim(1)])
+    a.execute(&[add("1"), add("2")]).expect("adds");
+    a.execute(&[claim(1)])
         .expect("a claims job 1 with a lease of 0 ms");
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let out = b.execute(&[Op::Claim(5)]).expect("b claims");
+    let out = b.execute(&[claim(5)]).expect("b claims");
     assert_eq!(
         claimed(&out, 0)
             .into_iter()
@@ -423,13 +418,13 @@ fn poll_answers_true_only_after_another_connection_commits() {
         a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(false)]
     );
-    a.execute(&[Op::Add("own".into())]).expect("own add");
+    a.execute(&[add("own")]).expect("own add");
     assert_eq!(
         a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(false)],
         "own commits do not count"
     );
-    b.execute(&[Op::Add("other".into())]).expect("other add");
+    b.execute(&[add("other")]).expect("other add");
     assert_eq!(
         a.execute(&[Op::Poll]).expect("poll").results,
         vec![OpResult::Bool(true)]
@@ -447,8 +442,7 @@ fn claimed_ids(outcome: &BatchOutcome, index: usize) -> Vec<i64> {
 fn leases_are_set_on_the_monotonic_clock_not_the_wall_clock() {
     let db = TempDb::new("monotonic");
     let q = opened(&db);
-    q.execute(&[Op::Add("1".into()), Op::Claim(1)])
-        .expect("claim");
+    q.execute(&[add("1"), claim(1)]).expect("claim");
     let check = rusqlite::Connection::open(db.path()).expect("conn");
     let (lease_until, boot): (i64, i64) = check
         .query_row("SELECT lease_until, owner_boot FROM queue", [], |r| {
@@ -467,8 +461,7 @@ fn leases_are_set_on_the_monotonic_clock_not_the_wall_clock() {
 fn a_lease_taken_on_another_boot_is_void_but_its_owner_is_not_recovered_at_open() {
     let db = TempDb::new("otherboot");
     let q = opened(&db);
-    q.execute(&[Op::Add("1".into()), Op::Add("2".into()), Op::Claim(1)])
-        .expect("claim");
+    q.execute(&[add("1"), add("2"), claim(1)]).expect("claim");
     q.close().expect("close");
     let check = rusqlite::Connection::open(db.path()).expect("conn");
     // Job 2 as claimed by a live process of another boot (or machine), far from its deadline.
@@ -485,7 +478,7 @@ fn a_lease_taken_on_another_boot_is_void_but_its_owner_is_not_recovered_at_open(
         0,
         "no proof that it is dead"
     );
-    let out = q.execute(&[Op::Claim(10)]).expect("claim");
+    let out = q.execute(&[claim(10)]).expect("claim");
     assert_eq!(
         claimed_ids(&out, 0),
         vec![1, 2],
@@ -497,8 +490,7 @@ fn a_lease_taken_on_another_boot_is_void_but_its_owner_is_not_recovered_at_open(
 fn an_owner_in_another_pid_namespace_is_left_to_its_lease_even_when_its_pid_is_free_here() {
     let db = TempDb::new("pidns");
     let q = opened(&db);
-    q.execute(&[Op::Add("1".into()), Op::Add("2".into())])
-        .expect("adds");
+    q.execute(&[add("1"), add("2")]).expect("adds");
     q.close().expect("close");
     let mut child = std::process::Command::new("true").spawn().expect("spawn");
     let gone = i64::from(child.id());
@@ -524,7 +516,7 @@ fn an_owner_in_another_pid_namespace_is_left_to_its_lease_even_when_its_pid_is_f
     plant(2, "dead-here", clock::pid_namespace());
     let q = Queue::new(db.path(), Options::default());
     assert_eq!(q.open().expect("open").recovered, 1);
-    let out = q.execute(&[Op::Claim(10)]).expect("claim");
+    let out = q.execute(&[claim(10)]).expect("claim");
     assert_eq!(
         claimed_ids(&out, 0),
         vec![2],
@@ -546,10 +538,10 @@ fn a_poll_rolled_back_with_a_refused_add_answers_again() {
         vec![OpResult::Bool(true)]
     );
     opened(&db)
-        .execute(&[Op::Add("\"other\"".into())])
+        .execute(&[add("\"other\"")])
         .expect("another connection adds");
     let huge = format!("\"{}\"", "z".repeat(200_000));
-    let out = a.execute(&[Op::Poll, Op::Add(huge)]).expect("batch");
+    let out = a.execute(&[Op::Poll, add(huge)]).expect("batch");
     assert_eq!(
         out.results[0],
         OpResult::Bool(true),
@@ -576,10 +568,10 @@ fn at_max_file_size_adds_are_refused_while_claims_and_acks_drain_the_queue() {
     let mut stored = 0;
     loop {
         let out = q
-            .execute(&[Op::Add(format!("{{\"n\":{stored},\"pad\":\"{pad}\"}}"))])
+            .execute(&[add(format!("{{\"n\":{stored},\"pad\":\"{pad}\"}}"))])
             .expect("add");
         match &out.results[0] {
-            OpResult::Id(_) => stored += 1,
+            OpResult::Added { id: _, fresh: true } => stored += 1,
             OpResult::Failed(e) => {
                 assert_eq!(e.code(), "SQLITE_FULL");
                 break;
@@ -591,7 +583,7 @@ fn at_max_file_size_adds_are_refused_while_claims_and_acks_drain_the_queue() {
     assert!(stored > 50, "only {stored} jobs fit in 64 KiB");
     let mut drained = 0;
     while drained < stored {
-        let out = q.execute(&[Op::Claim(10)]).expect("claim");
+        let out = q.execute(&[claim(10)]).expect("claim");
         let ids = claimed_ids(&out, 0);
         assert!(
             !ids.is_empty(),
@@ -612,7 +604,7 @@ fn at_max_file_size_adds_are_refused_while_claims_and_acks_drain_the_queue() {
 fn a_checkpoint_leaves_every_committed_job_in_the_main_file_alone() {
     let db = TempDb::new("checkpoint");
     let q = opened(&db);
-    q.execute(&(0..50).map(|i| Op::Add(i.to_string())).collect::<Vec<_>>())
+    q.execute(&(0..50).map(|i| add(i.to_string())).collect::<Vec<_>>())
         .expect("adds");
     let out = q.execute(&[Op::Checkpoint]).expect("checkpoint");
     assert_eq!(out.results, vec![OpResult::Bool(true)]);
@@ -626,12 +618,11 @@ fn a_checkpoint_leaves_every_committed_job_in_the_main_file_alone() {
 fn a_backup_is_a_whole_queue_in_one_file_and_replaces_an_older_backup() {
     let db = TempDb::new("backup");
     let q = opened(&db);
-    q.execute(&[Op::Add("\"a\"".into()), Op::Add("\"b\"".into())])
-        .expect("adds");
+    q.execute(&[add("\"a\""), add("\"b\"")]).expect("adds");
     let dest = db.0.join("backup.sqlite").to_string_lossy().into_owned();
     let out = q.execute(&[Op::Backup(dest.clone())]).expect("backup");
     assert_eq!(out.results, vec![OpResult::Bool(true)]);
-    q.execute(&[Op::Add("\"c\"".into()), Op::Backup(dest.clone())])
+    q.execute(&[add("\"c\""), Op::Backup(dest.clone())])
         .expect("second backup");
     assert!(
         !std::path::Path::new(&format!("{dest}-wal")).exists(),
@@ -639,7 +630,7 @@ fn a_backup_is_a_whole_queue_in_one_file_and_replaces_an_older_backup() {
     );
     let copy = Queue::new(dest, Options::default());
     assert_eq!(copy.open().expect("open backup").count, 3);
-    let out = copy.execute(&[Op::Claim(10)]).expect("claim");
+    let out = copy.execute(&[claim(10)]).expect("claim");
     assert_eq!(claimed_ids(&out, 0), vec![1, 2, 3]);
     let not_a_db = db.0.join("notes.txt");
     std::fs::write(&not_a_db, "x".repeat(5000)).expect("write");
@@ -660,11 +651,11 @@ fn closing_an_emptied_queue_gives_its_space_back() {
     let blob = "z".repeat(10 * 1024);
     q.execute(
         &(0..300)
-            .map(|i| Op::Add(format!("{{\"i\":{i},\"b\":\"{blob}\"}}")))
+            .map(|i| add(format!("{{\"i\":{i},\"b\":\"{blob}\"}}")))
             .collect::<Vec<_>>(),
     )
     .expect("adds");
-    let out = q.execute(&[Op::Claim(300)]).expect("claim");
+    let out = q.execute(&[claim(300)]).expect("claim");
     let acks: Vec<Op> = claimed_ids(&out, 0).into_iter().map(Op::Ack).collect();
     q.execute(&acks).expect("acks");
     q.close().expect("close");
@@ -686,7 +677,7 @@ fn a_busy_attempt_gives_its_thread_back_at_once_instead_of_sleeping_in_sqlite() 
         .expect("hold the write lock");
     let start = std::time::Instant::now();
     for _ in 0..20 {
-        let out = q.execute(&[Op::Add("1".into())]).expect("batch");
+        let out = q.execute(&[add("1")]).expect("batch");
         assert!(out.results.is_empty());
         assert_eq!(out.busy.as_ref().map(QueueError::code), Some("SQLITE_BUSY"));
     }
@@ -698,6 +689,379 @@ fn a_busy_attempt_gives_its_thread_back_at_once_instead_of_sleeping_in_sqlite() 
         "20 attempts took {spent:?}"
     );
     holder.execute_batch("COMMIT").expect("release");
-    let out = q.execute(&[Op::Add("1".into())]).expect("batch");
-    assert_eq!(out.results, vec![OpResult::Id(1)]);
+    let out = q.execute(&[add("1")]).expect("batch");
+    assert_eq!(out.results, vec![OpResult::Added { id: 1, fresh: true }]);
+}
+
+fn error(code: &str) -> ErrorInfo {
+    ErrorInfo {
+        name: "Error".into(),
+        message: format!("{code} happened"),
+        code: Some(code.into()),
+        stack: Some("Error: boom\n    at handler (app.js:1:1)".into()),
+    }
+}
+
+fn job(text: &str, priority: i64, run_at: i64, key: Option<&str>) -> Op {
+    Op::Add(NewJob {
+        text: text.into(),
+        priority,
+        run_at,
+        max_attempts: None,
+        key: key.map(String::from),
+    })
+}
+
+#[test]
+fn claims_take_higher_priorities_first_and_fifo_within_one() {
+    let db = TempDb::new("priority");
+    let q = opened(&db);
+    q.execute(&[
+        job("\"low-1\"", -1, 0, None),
+        job("\"mid-1\"", 0, 0, None),
+        job("\"high-1\"", 5, 0, None),
+        job("\"mid-2\"", 0, 0, None),
+        job("\"high-2\"", 5, 0, None),
+    ])
+    .expect("adds");
+    let out = q.execute(&[claim(3), claim(10)]).expect("claims");
+    assert_eq!(claimed_ids(&out, 0), vec![3, 5, 2]);
+    assert_eq!(claimed_ids(&out, 1), vec![4, 1]);
+}
+
+#[test]
+fn a_delayed_job_is_claimed_only_once_due_and_the_claim_says_when_the_next_is_due() {
+    let db = TempDb::new("delayed");
+    let q = opened(&db);
+    let now = store::now_ms();
+    q.execute(&[
+        job("\"later\"", 0, now + 300, None),
+        job("\"much later\"", 9, now + 60_000, None),
+        add("\"now\""),
+    ])
+    .expect("adds");
+    let out = q.execute(&[claim(10)]).expect("claim");
+    assert_eq!(claimed_ids(&out, 0), vec![3], "only the ready job");
+    let OpResult::Claimed { next_due, .. } = out.results[0] else {
+        panic!()
+    };
+    assert_eq!(next_due, now + 300);
+    assert_eq!(out.counts, vec![3], "delayed jobs count as queue length");
+    std::thread::sleep(std::time::Duration::from_millis(350));
+    let out = q.execute(&[claim(10)]).expect("claim");
+    assert_eq!(claimed_ids(&out, 0), vec![1]);
+    let OpResult::Claimed { next_due, .. } = out.results[0] else {
+        panic!()
+    };
+    assert_eq!(next_due, now + 60_000);
+}
+
+#[test]
+fn a_key_de_duplicates_while_its_job_is_queued_running_or_delayed() {
+    let db = TempDb::new("dedup");
+    let q = opened(&db);
+    let now = store::now_ms();
+    let out = q
+        .execute(&[
+            job("\"a\"", 0, 0, Some("k")),
+            job("\"a again\"", 0, 0, Some("k")),
+            job("\"b\"", 0, now + 60_000, Some("d")),
+            job("\"b again\"", 0, 0, Some("d")),
+        ])
+        .expect("adds");
+    assert_eq!(
+        out.results,
+        vec![
+            OpResult::Added { id: 1, fresh: true },
+            OpResult::Added {
+                id: 1,
+                fresh: false
+            },
+            OpResult::Added { id: 2, fresh: true },
+            OpResult::Added {
+                id: 2,
+                fresh: false
+            },
+        ]
+    );
+    assert_eq!(out.counts, vec![1, 1, 2, 2], "nothing added for a live key");
+    let out = q
+        .execute(&[claim(1), job("\"while running\"", 0, 0, Some("k"))])
+        .expect("claim");
+    assert_eq!(
+        out.results[1],
+        OpResult::Added {
+            id: 1,
+            fresh: false
+        }
+    );
+    let out = q
+        .execute(&[Op::Ack(1), job("\"after ack\"", 0, 0, Some("k"))])
+        .expect("ack");
+    assert_eq!(
+        out.results[1],
+        OpResult::Added { id: 3, fresh: true },
+        "the key is free again"
+    );
+}
+
+#[test]
+fn add_all_is_all_or_nothing() {
+    let db = TempDb::new("addall");
+    let small = Options {
+        max_file_size: Some(64 * 1024),
+        ..Options::default()
+    };
+    let q = Queue::new(db.path(), small);
+    q.open().expect("open");
+    let ok = q
+        .execute(&[Op::AddAll(vec![NewJob::plain("1"), NewJob::plain("2")])])
+        .expect("addAll");
+    assert_eq!(ok.results, vec![OpResult::Numbers(vec![1, 1, 2, 1])]);
+    let huge = format!("\"{}\"", "z".repeat(200_000));
+    let out = q
+        .execute(&[
+            Op::AddAll(vec![
+                NewJob::plain("3"),
+                NewJob::plain(huge),
+                NewJob::plain("4"),
+            ]),
+            add("5"),
+        ])
+        .expect("batch");
+    assert!(matches!(&out.results[0], OpResult::Failed(e) if e.code() == "SQLITE_FULL"));
+    assert_eq!(
+        out.results[1],
+        OpResult::Added { id: 3, fresh: true },
+        "the refused jobs left no trace, not even their ids"
+    );
+    assert_eq!(out.counts, vec![2, 3]);
+    let out = q
+        .execute(&[Op::FindIds("3".into()), Op::FindIds("4".into())])
+        .expect("find");
+    assert_eq!(
+        out.results,
+        vec![OpResult::Ids(vec![]), OpResult::Ids(vec![])]
+    );
+}
+
+#[test]
+fn a_retry_waits_its_delay_and_a_failure_becomes_a_dead_letter_with_its_error_as_json() {
+    let db = TempDb::new("retry");
+    let q = opened(&db);
+    q.execute(&[add("\"r\""), add("\"f\"")]).expect("adds");
+    q.execute(&[claim(2)]).expect("claim");
+    let out = q
+        .execute(&[
+            Op::Retry {
+                id: 1,
+                delay_ms: 200,
+                error: error("ERR_FIRST"),
+            },
+            Op::Fail {
+                id: 2,
+                error: error("ERR_LAST"),
+            },
+            Op::Fail {
+                id: 2,
+                error: error("ERR_AGAIN"),
+            },
+        ])
+        .expect("settle");
+    assert_eq!(
+        out.results,
+        vec![
+            OpResult::Bool(true),
+            OpResult::Bool(true),
+            OpResult::Bool(false)
+        ]
+    );
+    assert_eq!(out.counts, vec![2, 1, 1], "a dead letter leaves the count");
+    assert_eq!(
+        q.execute(&[Op::Stats]).expect("stats").results,
+        vec![OpResult::Numbers(vec![0, 1, 0, 1])]
+    );
+    assert_eq!(
+        claimed_ids(&q.execute(&[claim(5)]).expect("claim"), 0),
+        Vec::<i64>::new()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    let out = q.execute(&[claim(5)]).expect("claim");
+    let OpResult::Claimed { jobs, .. } = &out.results[0] else {
+        panic!()
+    };
+    assert_eq!((jobs[0].id, jobs[0].attempts), (1, 2));
+    let out = q
+        .execute(&[Op::List {
+            state: JobState::Failed,
+            limit: 10,
+            offset: 0,
+        }])
+        .expect("list");
+    let OpResult::Rows(rows) = &out.results[0] else {
+        panic!()
+    };
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].id, rows[0].attempts, rows[0].job.clone()),
+        (2, 1, Ok("\"f\"".to_string()))
+    );
+    assert!(rows[0].failed_at.is_some());
+    let stored: serde_json::Value =
+        serde_json::from_str(rows[0].error.as_deref().expect("error")).expect("json");
+    assert_eq!(
+        stored,
+        serde_json::json!({"name": "Error", "message": "ERR_LAST happened", "code": "ERR_LAST",
+                           "stack": "Error: boom\n    at handler (app.js:1:1)"})
+    );
+}
+
+#[test]
+fn a_job_claimed_past_its_attempt_limit_goes_to_failed_instead() {
+    let db = TempDb::new("poison");
+    let q = opened(&db);
+    q.execute(&[add("\"poison\""), add("\"fine\"")])
+        .expect("adds");
+    let limited = |n| Op::Claim {
+        limit: 1,
+        default_max_attempts: Some(n),
+    };
+    for attempt in 1..=2 {
+        let out = q.execute(&[limited(2)]).expect("claim");
+        let OpResult::Claimed { jobs, .. } = &out.results[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (jobs[0].id, jobs[0].attempts, jobs[0].dead),
+            (1, attempt, false)
+        );
+        q.execute(&[Op::Release(1)])
+            .expect("release: the delivery counted");
+    }
+    let out = q.execute(&[limited(2)]).expect("claim");
+    let OpResult::Claimed { jobs, .. } = &out.results[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (jobs[0].id, jobs[0].dead),
+        (1, true),
+        "the third delivery does not happen"
+    );
+    assert_eq!(out.counts, vec![1]);
+    let out = q.execute(&[limited(2)]).expect("claim");
+    assert_eq!(claimed_ids(&out, 0), vec![2], "the jobs behind it flow");
+    let out = q
+        .execute(&[Op::List {
+            state: JobState::Failed,
+            limit: 10,
+            offset: 0,
+        }])
+        .expect("list");
+    let OpResult::Rows(rows) = &out.results[0] else {
+        panic!()
+    };
+    assert!(rows[0]
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("ERR_TOO_MANY_ATTEMPTS")));
+    assert_eq!(
+        rows[0].attempts, 2,
+        "its deliveries, not the claim that stopped them"
+    );
+    // A claim that was never delivered does not count: unclaim gives the attempt back.
+    q.execute(&[add("\"prefetched\"")]).expect("add");
+    for _ in 0..3 {
+        let out = q.execute(&[limited(1)]).expect("claim");
+        assert_eq!(claimed_ids(&out, 0), vec![3]);
+        q.execute(&[Op::Unclaim(3)]).expect("unclaim");
+    }
+}
+
+#[test]
+fn dead_letters_go_back_with_their_attempts_reset_and_purge_leaves_running_and_failed_jobs() {
+    let db = TempDb::new("inspect");
+    let q = opened(&db);
+    q.execute(&(0..5).map(|i| add(i.to_string())).collect::<Vec<_>>())
+        .expect("adds");
+    q.execute(&[claim(3)]).expect("claim 1-3");
+    q.execute(&[
+        Op::Fail {
+            id: 1,
+            error: error("E1"),
+        },
+        Op::Fail {
+            id: 2,
+            error: error("E2"),
+        },
+    ])
+    .expect("fail two");
+    let stats = |q: &Queue| q.execute(&[Op::Stats]).expect("stats").results;
+    assert_eq!(stats(&q), vec![OpResult::Numbers(vec![2, 0, 1, 2])]);
+    let out = q
+        .execute(&[
+            Op::RetryFailed(Some(2)),
+            Op::RetryFailed(Some(2)),
+            Op::Has(1),
+        ])
+        .expect("retry one");
+    assert_eq!(
+        out.results,
+        vec![
+            OpResult::Count(1),
+            OpResult::Count(0),
+            OpResult::Bool(false)
+        ]
+    );
+    assert_eq!(out.counts, vec![4, 4, 4]);
+    let out = q.execute(&[Op::Purge]).expect("purge");
+    assert_eq!(
+        out.results,
+        vec![OpResult::Count(3)],
+        "queued 2, 4 and 5; not running 3, not failed 1"
+    );
+    assert_eq!(stats(&q), vec![OpResult::Numbers(vec![0, 0, 1, 1])]);
+    let out = q
+        .execute(&[Op::RetryFailed(None), claim(5)])
+        .expect("retry all");
+    let OpResult::Claimed { jobs, .. } = &out.results[1] else {
+        panic!()
+    };
+    assert_eq!(
+        (jobs[0].id, jobs[0].attempts),
+        (1, 1),
+        "attempts start over"
+    );
+    let out = q.execute(&[Op::Delete(1), Op::Delete(3)]).expect("delete");
+    assert_eq!(out.counts, vec![1, 0]);
+}
+
+#[test]
+fn claims_read_the_partial_indexes_not_the_table() {
+    let db = TempDb::new("plan");
+    let _q = opened(&db);
+    let conn = rusqlite::Connection::open(db.path()).expect("conn");
+    let plan = |sql: &str| -> String {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("prepare");
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .expect("query");
+        rows.map(|r| r.expect("row"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let ready = plan("SELECT id FROM queue WHERE state = 0 ORDER BY priority DESC, id LIMIT 10");
+    assert!(
+        ready.contains("USING INDEX queue_ready")
+            || ready.contains("USING COVERING INDEX queue_ready"),
+        "{ready}"
+    );
+    assert!(!ready.contains("TEMP B-TREE"), "no sort: {ready}");
+    let due = plan("UPDATE queue SET state = 0 WHERE state = 3 AND run_at <= 5");
+    assert!(due.contains("queue_delayed"), "{due}");
+    let next = plan("SELECT min(run_at) FROM queue WHERE state = 3");
+    assert!(next.contains("queue_delayed"), "{next}");
+    let failed = plan("SELECT id FROM queue WHERE state = 2 ORDER BY id LIMIT 10");
+    assert!(failed.contains("queue_failed"), "{failed}");
 }

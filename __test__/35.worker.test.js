@@ -1,0 +1,272 @@
+'use strict'
+// process(handler, { concurrency }): acks, retries with backoff, dead letters with their error, job
+// timeouts, concurrency, graceful close, keeping the process alive; poison jobs on the compat API.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
+const PersistentQueue = require('..')
+const { tempDir } = require('./helpers')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Resolves once `emitter` has emitted `event` `n` times; collects the arguments. */
+function collect(emitter, event, n) {
+  const seen = []
+  return new Promise((resolve) => {
+    emitter.on(event, (...args) => {
+      seen.push(args)
+      if (seen.length === n) resolve(seen)
+    })
+  })
+}
+
+test('a resolved handler acks its job; completed follows the commit with the task and the result', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.addAll([{ n: 1 }, { n: 2 }])
+  const completed = collect(q, 'completed', 2)
+  const calls = []
+  const stopped = q.process(async (job, task) => {
+    calls.push([job, task.id, task.attempts, task.signal instanceof AbortSignal, task.signal.aborted])
+    return job.n * 10
+  })
+  const events = await completed
+  assert.deepEqual(calls, [
+    [{ n: 1 }, 1, 1, true, false],
+    [{ n: 2 }, 2, 1, true, false],
+  ])
+  assert.deepEqual(
+    events.map(([task, result]) => [task.id, task.job, task.attempts, result]),
+    [
+      [1, { n: 1 }, 1, 10],
+      [2, { n: 2 }, 1, 20],
+    ],
+  )
+  assert.equal(await q.has(1), false, 'acked before completed')
+  assert.equal(q.getLength(), 0)
+  await q.close()
+  assert.equal(await stopped, undefined, 'process() resolves once the queue closed')
+})
+
+test('a failing job is retried after its backoff while attempts are left, then becomes a dead letter with its error', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { maxAttempts: 3, backoff: { type: 'fixed', delay: 50 } })
+  await q.open()
+  await q.add('flaky')
+  await q.add('doomed')
+  const retrying = []
+  q.on('retrying', (task, err, delay) => retrying.push([task.job, task.attempts, err.message, delay]))
+  const failed = collect(q, 'failed', 1)
+  const completed = collect(q, 'completed', 1)
+  const runs = []
+  q.process(async (job, task) => {
+    runs.push([job, task.attempts, Date.now()])
+    if (job === 'doomed' || task.attempts < 3) {
+      const err = new TypeError(`${job} failed on attempt ${task.attempts}`)
+      err.code = 'E_UPSTREAM'
+      throw err
+    }
+    return 'ok'
+  })
+  const [[task, error]] = await failed
+  await completed
+  assert.deepEqual(runs.map(([job, attempts]) => `${job}#${attempts}`).sort(), [
+    'doomed#1',
+    'doomed#2',
+    'doomed#3',
+    'flaky#1',
+    'flaky#2',
+    'flaky#3',
+  ])
+  const flaky = runs.filter(([job]) => job === 'flaky').map(([, , at]) => at)
+  assert.ok(flaky[1] - flaky[0] >= 40 && flaky[2] - flaky[1] >= 40, `retries waited their backoff: ${flaky}`)
+  assert.deepEqual(
+    retrying.filter(([job]) => job === 'flaky').map(([, attempts, message]) => [attempts, message]),
+    [
+      [1, 'flaky failed on attempt 1'],
+      [2, 'flaky failed on attempt 2'],
+    ],
+  )
+  for (const [, , , delay] of retrying) assert.ok(delay >= 40 && delay <= 50, `fixed backoff with jitter: ${delay}`)
+  assert.deepEqual([task.id, task.job, task.attempts, error.code], [2, 'doomed', 3, 'E_UPSTREAM'])
+  const dead = await q.getFailed()
+  assert.equal(dead.length, 1)
+  assert.equal(dead[0].id, 2)
+  assert.equal(dead[0].job, 'doomed')
+  assert.equal(dead[0].attempts, 3)
+  assert.ok(dead[0].failedAt instanceof Date)
+  assert.equal(dead[0].error.name, 'TypeError')
+  assert.equal(dead[0].error.message, 'doomed failed on attempt 3')
+  assert.equal(dead[0].error.code, 'E_UPSTREAM')
+  assert.match(dead[0].error.stack, /^TypeError: doomed failed on attempt 3\n\s+at /)
+  assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 1 })
+  await q.close()
+})
+
+test('process() defaults to one attempt; a failing job never blocks the jobs behind it', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.addAll(['bad', 'good-1', 'good-2'])
+  const done = collect(q, 'completed', 2)
+  const failed = collect(q, 'failed', 1)
+  q.process((job) => {
+    if (job === 'bad') throw 'a thrown string'
+    return job
+  })
+  const [[task, error]] = await failed
+  assert.deepEqual(
+    (await done).map(([t]) => t.job),
+    ['good-1', 'good-2'],
+  )
+  assert.deepEqual([task.job, task.attempts, error], ['bad', 1, 'a thrown string'])
+  const [dead] = await q.getFailed()
+  assert.deepEqual(dead.error, { name: 'Error', message: 'a thrown string', code: null, stack: null })
+  await q.close()
+})
+
+test('at most `concurrency` handlers run at once, and they start in queue order', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 2)
+  await q.open()
+  await q.addAll(Array.from({ length: 12 }, (_, i) => i))
+  await q.add('first', { priority: 1 })
+  let running = 0
+  let most = 0
+  const starts = []
+  const done = collect(q, 'completed', 13)
+  q.process(
+    async (job) => {
+      running++
+      most = Math.max(most, running)
+      starts.push(job)
+      await sleep(job === 'first' ? 80 : 10 + (job % 3) * 10)
+      running--
+    },
+    { concurrency: 3 },
+  )
+  await done
+  assert.equal(most, 3)
+  assert.deepEqual(starts, ['first', ...Array.from({ length: 12 }, (_, i) => i)])
+  assert.throws(() => q.process(() => {}), { code: 'ERR_CONSUMER_RUNNING' })
+  assert.throws(() => q.start(), { code: 'ERR_CONSUMER_RUNNING' })
+  assert.throws(() => q.process(() => {}, { concurrency: 0 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+  assert.throws(() => q.process('not a function'), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  await q.close()
+})
+
+test("jobTimeout aborts the handler's signal and fails the attempt", async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { jobTimeout: 100, maxAttempts: 2, backoff: { type: 'fixed', delay: 0 } })
+  await q.open()
+  await q.add('slow')
+  const reasons = []
+  const failed = collect(q, 'failed', 1)
+  q.process(
+    (job, task) =>
+      new Promise((resolve, reject) => {
+        task.signal.addEventListener('abort', () => {
+          reasons.push([task.attempts, task.signal.reason.code])
+          reject(task.signal.reason)
+        })
+      }),
+  )
+  const [[task, error]] = await failed
+  assert.deepEqual(reasons, [
+    [1, 'ERR_JOB_TIMEOUT'],
+    [2, 'ERR_JOB_TIMEOUT'],
+  ])
+  assert.deepEqual([task.attempts, error.code], [2, 'ERR_JOB_TIMEOUT'])
+  assert.equal((await q.getFailed())[0].error.code, 'ERR_JOB_TIMEOUT')
+  await q.close()
+})
+
+test('close({ timeout }) waits for running handlers; at the deadline their signal aborts and the job goes back, its attempt not counted', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.addAll(['quick', 'endless'])
+  const events = []
+  q.on('completed', (task) => events.push(`completed ${task.job}`))
+  let aborted = null
+  const running = new Promise((resolve) => {
+    q.process(
+      async (job, task) => {
+        if (job === 'quick') {
+          await sleep(150)
+          return
+        }
+        resolve()
+        await new Promise((r) => task.signal.addEventListener('abort', r))
+        aborted = task.signal.reason.code
+        throw task.signal.reason
+      },
+      { concurrency: 2 },
+    )
+  })
+  await running
+  const began = Date.now()
+  await q.close({ timeout: 400 })
+  const waited = Date.now() - began
+  assert.ok(waited >= 350, `close waited ${waited} ms for the running handlers`)
+  assert.deepEqual(events, ['completed quick'], 'the quick handler finished and was acked before the close')
+  assert.equal(aborted, 'ERR_QUEUE_CLOSED')
+  const again = new PersistentQueue(file())
+  await again.open()
+  assert.deepEqual(await again.stats(), { queued: 1, delayed: 0, running: 0, failed: 0 })
+  const completed = collect(again, 'completed', 1)
+  again.process(() => {})
+  const [[task]] = await completed
+  assert.deepEqual([task.job, task.attempts], ['endless', 1], 'the interrupted attempt did not count')
+  await again.close()
+})
+
+test('a process() worker keeps the process alive while idle, and lets it exit once closed', () => {
+  const script = `
+    const Q = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const q = new Q('')
+    q.open().then(async () => {
+      const started = Date.now()
+      q.process(() => {}).then(() => console.log('STOPPED ' + (Date.now() - started >= 400)))
+      setTimeout(() => q.add('late'), 200).unref()
+      q.on('completed', (task) => {
+        console.log('COMPLETED ' + task.job)
+        setTimeout(() => q.close(), 200).unref()
+      })
+    })
+    process.on('exit', () => console.log('EXIT'))`
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 })
+  assert.equal(r.stderr, '')
+  assert.deepEqual(r.stdout.trim().split('\n'), ['COMPLETED late', 'STOPPED true', 'EXIT'])
+  // The same process without a worker exits at once, the late add never made.
+  const idle = spawnSync(process.execPath, ['-e', script.replace('q.process(() => {})', 'Promise.resolve()')], {
+    encoding: 'utf8',
+    timeout: 30000,
+  })
+  assert.deepEqual(idle.stdout.trim().split('\n'), ['STOPPED false', 'EXIT'])
+})
+
+test('the compat API with maxAttempts: a job delivered that many times goes to failed; the rest flow', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 1, { maxAttempts: 2 })
+  await q.open()
+  await q.add('poison')
+  await q.add('fine')
+  const deliveries = []
+  const failed = collect(q, 'failed', 1)
+  q.on('next', ({ job }) => {
+    deliveries.push(job)
+    if (job === 'poison') {
+      q.abort() // the handler gives up on it, as a crash would
+      setImmediate(() => q.start())
+    } else q.done()
+  })
+  q.start()
+  const [[task, error]] = await failed
+  await new Promise((resolve) => (q.getLength() === 0 ? resolve() : q.once('empty', resolve)))
+  assert.deepEqual(deliveries, ['poison', 'poison', 'fine'])
+  assert.deepEqual([task.id, task.job, task.attempts, error.code], [1, 'poison', 2, 'ERR_TOO_MANY_ATTEMPTS'])
+  assert.equal((await q.getFailed())[0].error.code, 'ERR_TOO_MANY_ATTEMPTS')
+  await q.close()
+})

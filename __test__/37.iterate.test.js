@@ -1,0 +1,87 @@
+'use strict'
+// for await (const task of queue): tasks settled by the loop (done, fail, release), what happens to
+// tasks left unsettled when the loop exits, and the loop's end when the queue closes.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const PersistentQueue = require('..')
+const { tempDir, drain } = require('./helpers')
+
+test('for await yields {id, job, attempts} in queue order; done() acks, fail() retries or dead-letters', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { maxAttempts: 2, backoff: { type: 'fixed', delay: 0 } })
+  await q.open()
+  await q.addAll(['a', 'b', 'c'])
+  const seen = []
+  for await (const task of q) {
+    seen.push([task.id, task.job, task.attempts])
+    if (task.job === 'b') await task.fail(new Error('b is bad'))
+    else await task.done()
+    if (seen.length === 4) break
+  }
+  assert.deepEqual(seen, [
+    [1, 'a', 1],
+    [2, 'b', 1],
+    [3, 'c', 1],
+    [2, 'b', 2],
+  ])
+  await q.add('x')
+  assert.deepEqual(await q.stats(), { queued: 1, delayed: 0, running: 0, failed: 1 }, "'b' failed twice, 'x' waits")
+  const [dead] = await q.getFailed()
+  assert.deepEqual([dead.id, dead.job, dead.attempts, dead.error.message], [2, 'b', 2, 'b is bad'])
+  await q.close()
+})
+
+test('a task the loop leaves unsettled goes back to the head of the queue, its attempt not counted', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), 5)
+  await q.open()
+  await q.addAll(['first', 'second', 'third'])
+  for await (const task of q) {
+    assert.equal(task.job, 'first')
+    break // left without done(): it goes back
+  }
+  try {
+    for await (const task of q) {
+      assert.equal(task.job, 'first')
+      throw new Error('the loop body failed')
+    }
+  } catch (err) {
+    assert.equal(err.message, 'the loop body failed')
+  }
+  const [first] = await (async () => {
+    for await (const task of q) {
+      await task.release()
+      return [task]
+    }
+  })()
+  assert.deepEqual([first.job, first.attempts], ['first', 1], 'three deliveries, none counted')
+  await assert.rejects(first.done(), { code: 'ERR_NO_CURRENT_JOB' }, 'a task is settled once')
+  const rest = await drain(q)
+  assert.deepEqual(
+    rest.map((s) => s.job),
+    ['first', 'second', 'third'],
+  )
+  await q.close()
+})
+
+test('the loop waits for jobs and ends when the queue closes; one consumer per queue object', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  const seen = []
+  const loop = (async () => {
+    for await (const task of q) {
+      seen.push(task.job)
+      await task.done()
+      if (task.job === 'last') setImmediate(() => q.close())
+    }
+    return 'ended'
+  })()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.throws(() => q.start(), { code: 'ERR_CONSUMER_RUNNING' })
+  await q.add('late')
+  await q.add('last')
+  assert.equal(await loop, 'ended')
+  assert.deepEqual(seen, ['late', 'last'])
+  assert.throws(() => q[Symbol.asyncIterator](), { code: 'ERR_QUEUE_CLOSED' })
+})

@@ -1,0 +1,138 @@
+//! Reads of the queue: polls for other connections' work, lookups by id and text, counts per
+//! state and listings. None writes.
+
+use rusqlite::{named_params, params};
+
+use super::{job_text, Store};
+use crate::queue::clock::monotonic_ms;
+use crate::queue::error::Result;
+use crate::queue::op::JobRow;
+use crate::queue::schema::{delayed, failed, queued, running, JobState};
+
+impl Store {
+    /// True when a claim could find something new: another connection committed since the
+    /// previous committed poll (the first poll answers true), or a lease is void (its owner hangs
+    /// or its boot is over). Reads `PRAGMA data_version`, which changes only for other
+    /// connections' commits (<https://www.sqlite.org/pragma.html#pragma_data_version>), and the
+    /// small partial index of running rows: a cheap way for an idle consumer to notice work
+    /// without the write lock.
+    pub fn poll(&self) -> Result<bool> {
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        self.polled_data_version.set(Some(version));
+        if self.seen_data_version.get() != Some(version) {
+            return Ok(true);
+        }
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE ",
+            lease_void!(),
+            ")"
+        ))?;
+        Ok(stmt.query_row(
+            named_params! { ":boot": self.owner.boot, ":mono": monotonic_ms() },
+            |r| r.get(0),
+        )?)
+    }
+
+    /// True when a job with this id is queued, delayed or running (not a dead letter).
+    pub fn has(&self, id: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE id = ?1 AND ",
+            counted!(),
+            ")"
+        ))?;
+        Ok(stmt.query_row(params![id], |r| r.get(0))?)
+    }
+
+    /// Ids of the live jobs (not dead letters) whose stored JSON text equals `job` exactly, in id
+    /// (add) order.
+    pub fn find_ids(&self, job: &str) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT id FROM queue WHERE job = ?1 AND ",
+            counted!(),
+            " ORDER BY id"
+        ))?;
+        let ids = stmt.query_map(params![job], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
+    }
+
+    /// True when a claim at `now` (wall ms) would find a job: one is queued, a delayed one is due,
+    /// or a lease is void.
+    pub fn ready(&self, now: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE ",
+            claimable!(),
+            ")"
+        ))?;
+        Ok(stmt.query_row(
+            named_params! { ":boot": self.owner.boot, ":mono": monotonic_ms(), ":now": now },
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Jobs per state: queued, delayed, running, failed (each counted on its partial index).
+    pub fn stats(&self) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT (SELECT count(*) FROM queue WHERE state = ",
+            queued!(),
+            "), (SELECT count(*) FROM queue WHERE state = ",
+            delayed!(),
+            "), (SELECT count(*) FROM queue WHERE state = ",
+            running!(),
+            "), (SELECT count(*) FROM queue WHERE state = ",
+            failed!(),
+            ")"
+        ))?;
+        Ok(stmt.query_row([], |r| Ok(vec![r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?)
+    }
+
+    /// Up to `limit` jobs in `state` after skipping `offset`, in the state's order: queued in claim
+    /// order (priority, then id), delayed by due time, running and failed by id.
+    pub fn list(&self, state: JobState, limit: u32, offset: u32) -> Result<Vec<JobRow>> {
+        let sql = match state {
+            JobState::Queued => concat!(
+                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+                        failed_at, job, last_error FROM queue WHERE state = ",
+                queued!(),
+                " ORDER BY priority DESC, id LIMIT ?1 OFFSET ?2"
+            ),
+            JobState::Delayed => concat!(
+                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+                        failed_at, job, last_error FROM queue WHERE state = ",
+                delayed!(),
+                " ORDER BY run_at, id LIMIT ?1 OFFSET ?2"
+            ),
+            JobState::Running => concat!(
+                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+                        failed_at, job, last_error FROM queue WHERE state = ",
+                running!(),
+                " ORDER BY id LIMIT ?1 OFFSET ?2"
+            ),
+            JobState::Failed => concat!(
+                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+                        failed_at, job, last_error FROM queue WHERE state = ",
+                failed!(),
+                " ORDER BY id LIMIT ?1 OFFSET ?2"
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![limit, offset], |r| {
+            Ok(JobRow {
+                id: r.get(0)?,
+                state: JobState::from_i64(r.get(1)?).unwrap_or(state),
+                priority: r.get(2)?,
+                attempts: r.get(3)?,
+                max_attempts: r.get(4)?,
+                created_at: r.get(5)?,
+                run_at: r.get(6)?,
+                started_at: r.get(7)?,
+                failed_at: r.get(8)?,
+                job: job_text(r.get_ref(9)?),
+                error: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<JobRow>>>()?)
+    }
+}
