@@ -118,6 +118,9 @@ export declare const OP_HAS: number
 /** List jobs of a state. nums: state (0 queued, 1 running, 2 failed, 3 delayed), limit, offset. */
 export declare const OP_LIST: number
 
+/** Is the job still claimed by this object? nums: id. */
+export declare const OP_OWNED: number
+
 /** Could a claim find something new? */
 export declare const OP_POLL: number
 

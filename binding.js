@@ -848,6 +848,7 @@ module.exports.OP_FAIL = nativeBinding.OP_FAIL
 module.exports.OP_FIND_IDS = nativeBinding.OP_FIND_IDS
 module.exports.OP_HAS = nativeBinding.OP_HAS
 module.exports.OP_LIST = nativeBinding.OP_LIST
+module.exports.OP_OWNED = nativeBinding.OP_OWNED
 module.exports.OP_POLL = nativeBinding.OP_POLL
 module.exports.OP_PURGE = nativeBinding.OP_PURGE
 module.exports.OP_RELEASE = nativeBinding.OP_RELEASE

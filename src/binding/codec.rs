@@ -100,6 +100,9 @@ pub mod kind {
     /// Write a copy of the queue to a file. texts: path.
     #[napi]
     pub const OP_BACKUP: u32 = 20;
+    /// Is the job still claimed by this object? nums: id.
+    #[napi]
+    pub const OP_OWNED: u32 = 21;
 }
 
 /// Shape tags of the output `nums` tape (see the module docs).
@@ -212,6 +215,7 @@ impl Reader {
             },
             kind::OP_DELETE => Op::Delete(self.int("delete")?),
             kind::OP_HAS => Op::Has(self.int("has")?),
+            kind::OP_OWNED => Op::Owned(self.int("owned")?),
             kind::OP_FIND_IDS => Op::FindIds(self.text("findIds")?),
             kind::OP_RENEW => Op::Renew,
             kind::OP_POLL => Op::Poll,

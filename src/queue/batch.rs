@@ -182,8 +182,9 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<(OpResult, i64)> {
             None => (OpResult::Failed(QueueError::JobNotFound(*id)), 0),
         },
         Op::Has(id) => (OpResult::Bool(store.has(*id)?), 0),
+        Op::Owned(id) => (OpResult::Bool(store.owns(*id)?), 0),
         Op::FindIds(job) => (OpResult::Ids(store.find_ids(job)?), 0),
-        Op::Renew => (OpResult::Count(store.renew()?), 0),
+        Op::Renew => (OpResult::Count(store.renew(now)?), 0),
         Op::Poll => (OpResult::Bool(store.poll()?), 0),
         Op::Stats => (OpResult::Numbers(store.stats()?), 0),
         Op::List {

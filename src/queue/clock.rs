@@ -4,7 +4,9 @@
 //! `settimeofday`, a VM's clock resync) never move, and which every process of one boot shares,
 //! in every PID namespace (containers) unless a time namespace offsets it (Linux
 //! `time_namespaces(7)`, which container runtimes do not use by default). [`boot_id`] tells whether
-//! a lease was taken on this boot, so that its monotonic deadline means something here.
+//! a lease was taken on this boot, and [`time_namespace`] whether in this time namespace, so that
+//! its monotonic deadline means something here; across time namespaces a lease also carries a
+//! wall-clock deadline, which is used instead.
 
 use std::sync::OnceLock;
 
@@ -44,16 +46,32 @@ pub fn boot_id() -> i64 {
 /// unknown (other systems have one namespace).
 pub fn pid_namespace() -> i64 {
     static NS: OnceLock<i64> = OnceLock::new();
-    *NS.get_or_init(|| {
-        std::fs::read_link("/proc/self/ns/pid")
-            .ok()
-            .and_then(|link| {
-                let link = link.to_string_lossy().into_owned();
-                let inode = link.strip_prefix("pid:[")?.strip_suffix(']')?;
-                inode.parse::<i64>().ok()
-            })
-            .unwrap_or(0)
-    })
+    *NS.get_or_init(|| namespace_inode("pid"))
+}
+
+/// The time namespace of this process: on Linux 5.6 and later the inode number of
+/// `/proc/self/ns/time` (`time:[4026531834]`, time_namespaces(7)). Processes of one boot in
+/// different time namespaces may see `CLOCK_MONOTONIC` offset from each other, so a lease taken
+/// in another one is judged by its wall-clock deadline instead. 0 where unknown (older kernels,
+/// other systems: one namespace).
+pub fn time_namespace() -> i64 {
+    static NS: OnceLock<i64> = OnceLock::new();
+    *NS.get_or_init(|| namespace_inode("time"))
+}
+
+/// The inode number in the link `/proc/self/ns/<kind>` (`<kind>:[<inode>]`), 0 if unreadable.
+fn namespace_inode(kind: &str) -> i64 {
+    std::fs::read_link(format!("/proc/self/ns/{kind}"))
+        .ok()
+        .and_then(|link| {
+            let link = link.to_string_lossy().into_owned();
+            let inode = link
+                .strip_prefix(kind)?
+                .strip_prefix(":[")?
+                .strip_suffix(']')?;
+            inode.parse::<i64>().ok()
+        })
+        .unwrap_or(0)
 }
 
 #[cfg(unix)]
@@ -116,6 +134,7 @@ mod tests {
         assert!(b - a >= 15 && b - a < 5000, "{a} then {b}");
         assert_eq!(boot_id(), boot_id());
         assert_eq!(pid_namespace(), pid_namespace());
+        assert_eq!(time_namespace(), time_namespace());
         if cfg!(target_os = "linux") {
             assert_ne!(boot_id(), 0, "Linux has a boot id");
             assert_ne!(pid_namespace(), 0, "Linux has PID namespaces");

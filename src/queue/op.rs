@@ -93,6 +93,9 @@ pub enum Op {
     Delete(i64),
     /// Is a job with this id queued, delayed or running? Yields [`OpResult::Bool`].
     Has(i64),
+    /// Is this job still claimed by this owner (not deleted, not taken by another after its lease
+    /// ran out)? Yields [`OpResult::Bool`].
+    Owned(i64),
     /// Ids of the live jobs whose JSON text is exactly this, in order; yields [`OpResult::Ids`].
     FindIds(String),
     /// Extend the lease of every job this owner holds; yields [`OpResult::Count`] (jobs held).
@@ -140,6 +143,7 @@ impl Op {
         !matches!(
             self,
             Op::Has(_)
+                | Op::Owned(_)
                 | Op::FindIds(_)
                 | Op::Poll
                 | Op::Stats

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use parking_lot::Mutex;
 
-use super::clock::{boot_id, pid_namespace};
+use super::clock::{boot_id, pid_namespace, time_namespace};
 
 /// Tokens of the queue objects open in this process right now.
 fn live_tokens() -> &'static Mutex<HashSet<String>> {
@@ -27,6 +27,8 @@ pub struct Owner {
     pub boot: i64,
     /// This process's PID namespace ([`pid_namespace`]).
     pub pidns: i64,
+    /// This process's time namespace ([`time_namespace`]).
+    pub timens: i64,
 }
 
 impl Owner {
@@ -38,6 +40,7 @@ impl Owner {
             token,
             boot: boot_id(),
             pidns: pid_namespace(),
+            timens: time_namespace(),
         }
     }
 }

@@ -23,6 +23,13 @@ pub fn room_for_adds(db_path: &str) -> bool {
     }
 }
 
+/// True when the file system holding `db_path` has no more than the smallest margin (64 KiB)
+/// free: full for SQLite's purposes, which then reports `SQLITE_FULL` or, for the `-shm` file
+/// it maps, `SQLITE_IOERR`. False where free space cannot be read.
+pub fn disk_full(db_path: &str) -> bool {
+    matches!(filesystem(db_path), Some((_, free)) if free <= MIN_BYTES)
+}
+
 /// Size and space available to this user, in bytes, of the file system holding `db_path`.
 #[cfg(unix)]
 fn filesystem(db_path: &str) -> Option<(u64, u64)> {
@@ -59,5 +66,7 @@ mod tests {
         assert!(room_for_adds(&dir.to_string_lossy()));
         assert!(room_for_adds(":memory:"));
         assert!(room_for_adds(""));
+        assert!(!disk_full(&dir.to_string_lossy()));
+        assert!(!disk_full(":memory:"));
     }
 }

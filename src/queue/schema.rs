@@ -22,8 +22,9 @@ macro_rules! queued {
     };
 }
 /// The SQL literal of the row state "running" (claimed by the owner in `owner_pid`,
-/// `owner_token`, `owner_boot`, `owner_pidns` since `started_at`, until `lease_until` on the
-/// monotonic clock of boot `owner_boot`), for `concat!` in queries.
+/// `owner_token`, `owner_boot`, `owner_pidns`, `owner_timens` since `started_at`, until
+/// `lease_until` on the monotonic clock of boot `owner_boot` in time namespace `owner_timens`, or
+/// `lease_wall` on the wall clock), for `concat!` in queries.
 macro_rules! running {
     () => {
         "1"
@@ -129,8 +130,13 @@ const V2: &str = concat!(
 /// Version 3: priorities, delayed jobs (`run_at`), attempt limits, de-duplication keys and dead
 /// letters (`failed_at`, `last_error`), with the partial indexes the claim path reads: ready jobs
 /// in claim order, delayed jobs by due time, dead letters, and the keys of live jobs (unique).
+/// Claims also record the owner's time namespace and a wall-clock deadline, for owners whose
+/// monotonic clock is offset from ours (see `clock.rs`); claims of version 2 lack both and are
+/// judged on the monotonic clock as before.
 const V3: &str = concat!(
-    "ALTER TABLE queue ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    "ALTER TABLE queue ADD COLUMN owner_timens INTEGER;
+     ALTER TABLE queue ADD COLUMN lease_wall INTEGER;
+     ALTER TABLE queue ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE queue ADD COLUMN run_at INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE queue ADD COLUMN max_attempts INTEGER;
      ALTER TABLE queue ADD COLUMN dedup_key TEXT;

@@ -525,6 +525,65 @@ fn an_owner_in_another_pid_namespace_is_left_to_its_lease_even_when_its_pid_is_f
 }
 
 #[test]
+#[cfg(unix)]
+fn a_lease_taken_in_another_time_namespace_runs_on_the_wall_clock() {
+    let db = TempDb::new("timens");
+    let q = opened(&db);
+    q.execute(&[add("1"), add("2"), add("3"), claim(3)])
+        .expect("claims");
+    q.close().expect("close");
+    let wall = crate::queue::store::now_ms();
+    let mono = clock::monotonic_ms();
+    let check = rusqlite::Connection::open(db.path()).expect("conn");
+    // Live owners of this boot (our parent process) whose monotonic clock is offset from ours: their
+    // monotonic deadlines look far past or far ahead here; their wall-clock deadlines count.
+    let plant = |id: i64, timens: Option<i64>, lease_until: i64, lease_wall: i64| {
+        check
+            .execute(
+                "UPDATE queue SET state = 1, owner_pid = ?1, owner_token = 'other-ns',
+                 owner_boot = ?2, owner_pidns = ?3, owner_timens = ?4, lease_until = ?5,
+                 lease_wall = ?6 WHERE id = ?7",
+                rusqlite::params![
+                    i64::from(std::os::unix::process::parent_id()),
+                    clock::boot_id(),
+                    clock::pid_namespace(),
+                    timens,
+                    lease_until,
+                    lease_wall,
+                    id
+                ],
+            )
+            .expect("plant")
+    };
+    let other = clock::time_namespace() + 1;
+    plant(1, Some(other), mono - 86_400_000, wall + 60_000);
+    plant(2, Some(other), mono + 86_400_000, wall - 1);
+    // A claim written before owner_timens existed is judged on the monotonic clock as before.
+    plant(3, None, mono + 60_000, 0);
+    let q = Queue::new(db.path(), Options::default());
+    q.open().expect("open");
+    let out = q.execute(&[claim(10)]).expect("claim");
+    assert_eq!(
+        claimed_ids(&out, 0),
+        vec![2],
+        "job 1's wall deadline is a minute away, job 2's passed, job 3 has a monotonic minute"
+    );
+    let (timens, lease_wall): (i64, i64) = check
+        .query_row(
+            "SELECT owner_timens, lease_wall FROM queue WHERE id = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(timens, clock::time_namespace());
+    let left = lease_wall - crate::queue::store::now_ms();
+    assert!(
+        left > 25_000 && left <= 30_000,
+        "30 s on the wall clock too, {left} ms left"
+    );
+}
+
+#[test]
 fn a_poll_rolled_back_with_a_refused_add_answers_again() {
     let db = TempDb::new("pollrollback");
     let small = Options {

@@ -106,16 +106,23 @@ impl Store {
             .prepare_cached(concat!(
                 "UPDATE queue SET state = ",
                 queued!(),
-                ", owner_pid = NULL, owner_token = NULL, owner_boot = NULL, owner_pidns = NULL,
-                   lease_until = NULL WHERE ",
+                ", ",
+                no_owner!(),
+                " WHERE ",
                 lease_void!()
             ))?
-            .execute(named_params! { ":boot": self.owner.boot, ":mono": mono })?;
+            .execute(named_params! {
+                ":boot": self.owner.boot,
+                ":timens": self.owner.timens,
+                ":mono": mono,
+                ":now": now,
+            })?;
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             running!(),
             ", started_at = :now, attempts = attempts + 1, owner_pid = :pid, owner_token = :token,
-               owner_boot = :boot, owner_pidns = :pidns, lease_until = :mono + :lease
+               owner_boot = :boot, owner_pidns = :pidns, owner_timens = :timens,
+               lease_until = :mono + :lease, lease_wall = :now + :lease
              WHERE id IN (SELECT id FROM queue WHERE state = ",
             queued!(),
             " ORDER BY priority DESC, id LIMIT :limit)
@@ -127,6 +134,7 @@ impl Store {
             ":token": self.owner.token,
             ":boot": self.owner.boot,
             ":pidns": self.owner.pidns,
+            ":timens": self.owner.timens,
             ":mono": mono,
             ":lease": self.lease_ms,
             ":limit": limit,
@@ -204,8 +212,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             queued!(),
-            ", attempts = max(attempts - 1, 0), owner_pid = NULL, owner_token = NULL,
-               owner_boot = NULL, owner_pidns = NULL, lease_until = NULL
+            ", attempts = max(attempts - 1, 0), ",
+            no_owner!(),
+            "
              WHERE id = ?1 AND state = ",
             running!(),
             " AND owner_token = ?2"
@@ -219,8 +228,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             delayed!(),
-            ", run_at = ?3, last_error = ?4, owner_pid = NULL, owner_token = NULL,
-               owner_boot = NULL, owner_pidns = NULL, lease_until = NULL
+            ", run_at = ?3, last_error = ?4, ",
+            no_owner!(),
+            "
              WHERE id = ?1 AND state = ",
             running!(),
             " AND owner_token = ?2"
@@ -247,8 +257,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             failed!(),
-            ", failed_at = ?3, last_error = ?4, attempts = attempts + ?5, owner_pid = NULL,
-               owner_token = NULL, owner_boot = NULL, owner_pidns = NULL, lease_until = NULL
+            ", failed_at = ?3, last_error = ?4, attempts = attempts + ?5, ",
+            no_owner!(),
+            "
              WHERE id = ?1 AND state = ",
             running!(),
             " AND owner_token = ?2"
@@ -262,15 +273,20 @@ impl Store {
         ])? > 0)
     }
 
-    /// Extends the lease of every job this owner holds to now + visibility timeout (monotonic);
-    /// returns how many jobs it holds.
-    pub fn renew(&self) -> Result<i64> {
+    /// Extends the lease of every job this owner holds to now + visibility timeout (monotonic,
+    /// and wall-clock `now` in ms for owners in other time namespaces); returns how many jobs it
+    /// holds.
+    pub fn renew(&self, now: i64) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(concat!(
-            "UPDATE queue SET lease_until = ?1 WHERE state = ",
+            "UPDATE queue SET lease_until = ?1, lease_wall = ?2 WHERE state = ",
             running!(),
-            " AND owner_token = ?2"
+            " AND owner_token = ?3"
         ))?;
-        Ok(stmt.execute(params![monotonic_ms() + self.lease_ms, self.owner.token])? as i64)
+        Ok(stmt.execute(params![
+            monotonic_ms() + self.lease_ms,
+            now.saturating_add(self.lease_ms),
+            self.owner.token
+        ])? as i64)
     }
 
     /// Deletes a job by id, whatever its state. Returns None when there is no such row, else

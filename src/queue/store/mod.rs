@@ -15,7 +15,7 @@ use crate::queue::error::{QueueError, Result};
 use crate::queue::op::ErrorInfo;
 use crate::queue::options::{Durability, Options};
 use crate::queue::owner::Owner;
-use crate::queue::room::room_for_adds;
+use crate::queue::room::{disk_full, room_for_adds};
 use crate::queue::schema;
 use crate::queue::transaction::{transaction, Begin};
 
@@ -50,14 +50,24 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The assignments that clear a row's owner and lease, for `concat!` in state changes out of
+/// `running`.
+macro_rules! no_owner {
+    () => {
+        "owner_pid = NULL, owner_token = NULL, owner_boot = NULL, owner_pidns = NULL,
+         owner_timens = NULL, lease_until = NULL, lease_wall = NULL"
+    };
+}
+
 /// Returns claimed rows to `queued`; the caller appends the `WHERE` clause that picks them.
 macro_rules! release_claims {
     ($where:literal) => {
         concat!(
             "UPDATE queue SET state = ",
             $crate::queue::schema::queued!(),
-            ", owner_pid = NULL, owner_token = NULL, owner_boot = NULL, owner_pidns = NULL,
-               lease_until = NULL WHERE state = ",
+            ", ",
+            $crate::queue::store::no_owner!(),
+            " WHERE state = ",
             $crate::queue::schema::running!(),
             " AND ",
             $where
@@ -65,14 +75,18 @@ macro_rules! release_claims {
     };
 }
 
-/// A running row whose lease is void: taken on another boot (its monotonic deadline means nothing
-/// here) or past its deadline on this boot's monotonic clock. Parameters `:boot`, `:mono`.
+/// A running row whose lease is void: taken on another boot (its owner is gone with it), or past
+/// its deadline: on this boot's monotonic clock when taken in this time namespace (or before the
+/// namespace was recorded), else on the wall clock, since another time namespace's monotonic
+/// clock may be offset from ours. Parameters `:boot`, `:timens`, `:mono` (monotonic ms), `:now`
+/// (wall ms).
 macro_rules! lease_void {
     () => {
         concat!(
             "(state = ",
             $crate::queue::schema::running!(),
-            " AND (owner_boot IS NOT :boot OR lease_until < :mono))"
+            " AND (owner_boot IS NOT :boot OR CASE WHEN owner_timens IS NULL OR owner_timens = :timens
+                   THEN lease_until < :mono ELSE coalesce(lease_wall, 0) < :now END))"
         )
     };
 }
@@ -165,16 +179,43 @@ fn explain_cantopen(path: &str, err: QueueError) -> QueueError {
     }
 }
 
+/// Names a full disk as the cause of an I/O error or `SQLITE_FULL` at open, when it is full.
+fn explain_full_disk(path: &str, err: QueueError) -> QueueError {
+    if !matches!(err.code(), "SQLITE_IOERR" | "SQLITE_FULL") || !disk_full(path) {
+        return err;
+    }
+    QueueError::Sqlite {
+        code: "SQLITE_FULL",
+        message: format!(
+            "the disk holding {path} is full: open() needs room for the queue's -wal and \
+             -shm files; the queue file is left as it was: free space on that disk and call open() again"
+        ),
+    }
+}
+
 impl Store {
     /// Opens (creating if missing) the queue file at `path` (`""` or `":memory:"` for a private
     /// in-memory queue), sets WAL mode and the pragmas, migrates the schema and registers a fresh
     /// owner token for this open.
     ///
     /// Errors: `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not an SQLite file; the file is
-    /// not modified), `SQLITE_READONLY`, `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`.
+    /// not modified), `SQLITE_READONLY`, `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`, `SQLITE_FULL` (the
+    /// disk is full: SQLite cannot create the `-wal` and `-shm` files, which it reports as
+    /// `SQLITE_IOERR` for the latter).
     pub fn open(path: &str, options: &Options) -> Result<Store> {
+        Store::connect_and_migrate(path, options).map_err(|e| explain_full_disk(path, e))
+    }
+
+    fn connect_and_migrate(path: &str, options: &Options) -> Result<Store> {
         let conn = connect(path)?;
         conn.busy_timeout(options.attempt_timeout)?;
+        // Query plans that never depend on bound values: without this SQLite re-prepares the claim
+        // (its LIMIT, and variables compared with partial indexes' conditions) at every execution
+        // (https://www.sqlite.org/c3ref/c_dbconfig_defensive.html#sqlitedbconfigenableqpsg).
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         // A new file gets incremental auto-vacuum, so an emptied queue can give its space back
         // in small steps; it only takes effect before the first table exists, and must come
         // before WAL mode writes the header (https://www.sqlite.org/pragma.html#pragma_auto_vacuum).
@@ -207,7 +248,10 @@ impl Store {
         if let Some(bytes) = options.max_file_size {
             let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
             let limit = (bytes as i64 / page_size.max(1)).max(1);
-            let hard = limit + reserve_pages(limit);
+            // The reserve lies above the file as it is, also when the file is already larger
+            // than the limit (it was filled without one, or with a larger one).
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            let hard = limit.max(pages) + reserve_pages(limit);
             let _set: i64 =
                 conn.query_row(&format!("PRAGMA max_page_count = {hard}"), [], |r| r.get(0))?;
             add_limit_pages = Some(limit);
@@ -317,7 +361,7 @@ fn error_json(error: &ErrorInfo) -> String {
     .to_string()
 }
 
-pub(crate) use lease_void;
+pub(crate) use {lease_void, no_owner};
 
 mod jobs;
 mod read;

@@ -3,6 +3,7 @@
 
 use rusqlite::{named_params, params};
 
+use super::now_ms;
 use super::{job_text, Store};
 use crate::queue::clock::monotonic_ms;
 use crate::queue::error::Result;
@@ -31,7 +32,12 @@ impl Store {
             ")"
         ))?;
         Ok(stmt.query_row(
-            named_params! { ":boot": self.owner.boot, ":mono": monotonic_ms() },
+            named_params! {
+                ":boot": self.owner.boot,
+                ":timens": self.owner.timens,
+                ":mono": monotonic_ms(),
+                ":now": now_ms(),
+            },
             |r| r.get(0),
         )?)
     }
@@ -44,6 +50,16 @@ impl Store {
             ")"
         ))?;
         Ok(stmt.query_row(params![id], |r| r.get(0))?)
+    }
+
+    /// True when this owner still holds the job with this id.
+    pub fn owns(&self, id: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM queue WHERE id = ?1 AND state = ",
+            running!(),
+            " AND owner_token = ?2)"
+        ))?;
+        Ok(stmt.query_row(params![id, self.owner.token], |r| r.get(0))?)
     }
 
     /// Ids of the live jobs (not dead letters) whose stored JSON text equals `job` exactly, in id
@@ -67,7 +83,12 @@ impl Store {
             ")"
         ))?;
         Ok(stmt.query_row(
-            named_params! { ":boot": self.owner.boot, ":mono": monotonic_ms(), ":now": now },
+            named_params! {
+                ":boot": self.owner.boot,
+                ":timens": self.owner.timens,
+                ":mono": monotonic_ms(),
+                ":now": now,
+            },
             |r| r.get(0),
         )?)
     }

@@ -145,8 +145,9 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(concat!(
                 "UPDATE queue SET state = ",
                 queued!(),
-                ", attempts = max(attempts - 1, 0), owner_pid = NULL, owner_token = NULL,
-                   owner_boot = NULL, owner_pidns = NULL, lease_until = NULL
+                ", attempts = max(attempts - 1, 0), ",
+                no_owner!(),
+                "
                  WHERE state = ",
                 running!(),
                 " AND owner_token = ?1"
