@@ -155,10 +155,14 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
    * `error` (a process warning without a listener) and the ack is retried with backoff, up to
    * 5 s apart, until it commits or the queue is closed; no other job is delivered meanwhile.
    *
-   * A `done()` answers the delivery whose handler calls it (AsyncLocalStorage follows the handler
-   * through its `await`s): called late from the handler of a job that already went back to the
-   * queue (`abort()`, or `close()` after its timeout), it acks nothing and resolves. Called
-   * outside any handler, it acks the job in hand, as in node-persistent-queue 1.0.x.
+   * A `done()` answers the delivery of `task` when it is a `next` payload of this queue (the very
+   * object the event passed), else the delivery whose handler calls it (AsyncLocalStorage follows
+   * the handler through its `await`s), else the job in hand, as in node-persistent-queue 1.0.x
+   * (which ignored arguments; so are arguments that are not a payload). For a job that already
+   * went back to the queue (`abort()`, or `close()` after its timeout), it acks nothing and
+   * resolves. Pass `task` when calling from outside the handler's async context (a
+   * `worker_threads` message listener): otherwise a late reply would ack the job now in hand.
+   * @param task the object the `next` event passed (optional)
    * @returns a promise that resolves (with nothing) once the ack is committed; it rejects only
    *   with `ERR_QUEUE_CLOSED` when the queue was closed first (the job then goes back to the
    *   queue and is delivered again).
@@ -166,7 +170,7 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
    *   in hand (`done()` twice, or before `next`); `ERR_NOT_OPEN` / `ERR_QUEUE_CLOSED` when the
    *   queue is not open. Nothing is deleted then.
    */
-  done(): Promise<void>
+  done(task?: PersistentQueue.Task<T>): Promise<void>
 
   /**
    * Gives the job in hand back to the head of the queue and stops the queue, emitting `stop`

@@ -10,7 +10,7 @@
 const { EventEmitter } = require('node:events')
 const { OP } = require('./lib/native')
 const { Connection } = require('./lib/connection')
-const { calledFromReleasedDelivery } = require('./lib/consumer')
+const { callerDelivery } = require('./lib/consumer')
 const { Worker, TaskIterator } = require('./lib/worker')
 const { failedJob } = require('./lib/inspect')
 const options = require('./lib/options')
@@ -20,8 +20,10 @@ const { queueError, notOpen, closed, checkId } = require('./lib/errors')
 /**
  * A persistent queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next` (`{id, job}`),
  * `empty`, `add` (`{id, job}`), `delete` (`{id}`), `completed`, `retrying`, `failed`, and `error`
- * for failures that have no caller to reject; with no `error` listener these become process
- * warnings. An operation's promise says whether it committed, whatever its event's listeners do.
+ * for failures that have no caller to reject (among them an exception thrown by a listener of any
+ * event but `next`, whose listeners' exceptions are uncaught, as in the original); with no `error`
+ * listener these become process warnings. An operation's promise says whether it committed,
+ * whatever its event's listeners do.
  * @template T
  */
 class PersistentQueue extends EventEmitter {
@@ -43,6 +45,11 @@ class PersistentQueue extends EventEmitter {
   #closedBefore = false
   /** The compat consumer: `next` events, one at a time, at the original's pace. @type {import('./lib/consumer').Sink} */
   #nextEvents
+  /**
+   * The delivery behind each `next` payload, so that `done(task)` answers that delivery wherever
+   * it is called from. @type {WeakMap<object, import('./lib/consumer').Delivery>}
+   */
+  #payloads = new WeakMap()
 
   /**
    * @param {string} filename queue file, created if missing (`''`/`':memory:'`: in memory); checked
@@ -60,7 +67,11 @@ class PersistentQueue extends EventEmitter {
     this.#settings = checked.settings
     this.#nextEvents = {
       wants: () => (this.listenerCount('next') > 0 ? 1 : 0),
-      deliver: ({ id, job }) => this.emit('next', { id, job }),
+      deliver: (delivery) => {
+        const task = { id: delivery.id, job: delivery.job }
+        this.#payloads.set(task, delivery)
+        this.emit('next', task)
+      },
       paced: true,
       claimSize: this.#batchSize,
       ahead: 0,
@@ -131,7 +142,13 @@ class PersistentQueue extends EventEmitter {
    * @returns {Promise<void>} rejects `SQLITE_BUSY` (the queue stays open and working), or for bad options
    */
   close(opts) {
-    if (this.#closing) return this.#closing
+    // After the close in progress (and any open() queued behind it): the last call wins.
+    if (this.#closing) {
+      return this.#closing.then(
+        () => this.close(opts),
+        () => this.close(opts),
+      )
+    }
     if (this.#state === 'new' || this.#state === 'closed') return Promise.resolve()
     let timeout
     try {
@@ -273,15 +290,25 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
-   * Acks the job of the last `next`; the next job follows once the ack committed. From the handler
-   * of a job that already went back to the queue, acks nothing and resolves.
+   * Acks the job of the last `next`; the next job follows once the ack committed. Answers the
+   * delivery of `task` when it is a `next` payload of this queue, else that of the handler it is
+   * called from, else the job in hand (other arguments are ignored, as node-persistent-queue
+   * 1.0.x ignored them). For a job that already went back to the queue, acks nothing and resolves.
+   * @param {unknown} [task] the object the `next` event passed
    * @returns {Promise<void>} resolves once committed (marked handled)
-   * @throws {Error} `ERR_NO_CURRENT_JOB`, `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
+   * @throws {Error} `ERR_NO_CURRENT_JOB` (no job in hand, or this job was acked already),
+   *   `ERR_NOT_OPEN`, `ERR_QUEUE_CLOSED`
    */
-  done() {
-    if (calledFromReleasedDelivery()) return Promise.resolve()
+  done(task) {
+    const payload = typeof task === 'object' && task !== null ? this.#payloads.get(task) : undefined
+    const from = payload ?? callerDelivery()
+    // Its job went back to the queue (abort(), or close() after its timeout): nothing to ack.
+    if (from?.released) return Promise.resolve()
     const delivery = this.#connection().consumer.current()
-    if (delivery === null) {
+    if (from?.settled) {
+      throw queueError(Error, 'ERR_NO_CURRENT_JOB', `done() was already called for job ${from.id}: call it once per next event`)
+    }
+    if (delivery === null || (from && from !== delivery)) {
       throw queueError(Error, 'ERR_NO_CURRENT_JOB', 'done() was called with no job in hand: call it once per next event')
     }
     const acked = this.#connection()

@@ -95,6 +95,25 @@ test('open() right after close() (not awaited) waits for the close and opens aga
   await q.close()
 })
 
+test('close(); open(); close() issued together end closed, each promise resolving in turn', { timeout: 60_000 }, async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  const events = []
+  q.on('open', () => events.push('open'))
+  q.on('close', () => events.push('close'))
+  await Promise.all([q.close(), q.open(), q.close()])
+  assert.deepEqual(events, ['close', 'open', 'close'])
+  assert.equal(q.isOpen(), false, 'the last call was close()')
+  const fresh = new PersistentQueue(file())
+  const calls = [fresh.open(), fresh.close(), fresh.open(), fresh.close()]
+  await Promise.all(calls)
+  assert.equal(fresh.isOpen(), false)
+  await fresh.open()
+  assert.equal(await fresh.add('still works'), 1)
+  await fresh.close()
+})
+
 test('two close() calls while open() is in flight close once', async (t) => {
   const { file } = tempDir(t)
   const q = new PersistentQueue(file())

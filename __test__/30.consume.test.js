@@ -361,8 +361,8 @@ test('prefetched jobs go back to the queue when the job in hand takes long; the 
   const bGotAll = new Promise((resolve) => {
     b.on('next', ({ job }) => {
       gotB.push(job)
-      b.done()
-      if (gotB.length === 4) resolve()
+      const acked = b.done()
+      if (gotB.length === 4) acked.then(resolve) // so that a's count no longer includes it
     })
   })
   b.start()
@@ -375,3 +375,170 @@ test('prefetched jobs go back to the queue when the job in hand takes long; the 
   await a.close()
   await b.close()
 })
+
+test(
+  'a second done() from a handler after the next job was delivered throws ERR_NO_CURRENT_JOB and acks nothing',
+  { timeout: 60_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const q = new PersistentQueue(file(), 10)
+    await q.open()
+    for (let i = 1; i <= 3; i++) await q.add({ n: i })
+    const log = []
+    let release2
+    const job2Running = new Promise((resolve) => (release2 = resolve))
+    q.on('next', async ({ id }) => {
+      log.push(`next ${id}`)
+      if (id === 1) {
+        await q.done()
+        await job2Running // job 2 is in hand now
+        try {
+          await q.done()
+          log.push('second done of 1 resolved')
+        } catch (err) {
+          log.push(`second done of 1: ${err.code}`)
+        }
+        assert.equal(await q.has(2), true, 'job 2 is still in the queue: its handler has not finished')
+        log.push('2 still queued')
+        q.emit('checked')
+      } else {
+        if (id === 2) {
+          release2()
+          await once(q, 'checked')
+        }
+        await q.done()
+      }
+    })
+    const emptied = once(q, 'empty')
+    q.start()
+    await emptied
+    assert.deepEqual(log, ['next 1', 'next 2', 'second done of 1: ERR_NO_CURRENT_JOB', '2 still queued', 'next 3'])
+    assert.equal(q.getLength(), 0)
+    await q.close()
+  },
+)
+
+test(
+  'done(task) from outside the handler (a worker thread reply) answers that delivery, not the job now in hand',
+  { timeout: 60_000 },
+  async (t) => {
+    const { Worker } = require('node:worker_threads')
+    const { file } = tempDir(t)
+    // Replies after the delay each message asks for, from a context that is not the handler's.
+    const worker = new Worker(
+      "require('node:worker_threads').parentPort.on('message', (m) => setTimeout(() => require('node:worker_threads').parentPort.postMessage(m), m.ms))",
+      { eval: true },
+    )
+    t.after(() => worker.terminate())
+    const q = new PersistentQueue(file(), 1)
+    await q.open()
+    await q.add('A')
+    await q.add('B')
+    const tasks = []
+    const log = []
+    let ms = 300
+    q.on('next', (task) => {
+      tasks.push(task)
+      log.push(`next ${task.job}`)
+      worker.postMessage({ k: tasks.length - 1, ms })
+    })
+    worker.on('message', ({ k }) => {
+      const task = tasks[k]
+      q.done(task).then(
+        () => log.push(`done ${task.job} #${k}`),
+        (err) => log.push(`done ${task.job} #${k}: ${err.code}`),
+      )
+    })
+    q.start()
+    await once(q, 'next')
+    await q.close({ timeout: 0 }) // A goes back to the queue before the worker replies
+    ms = 60_000
+    await q.open()
+    q.start() // A is delivered again; its first run's late reply comes meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    assert.deepEqual(log, ['next A', 'next A', 'done A #0'])
+    assert.equal(await q.has(1), true, "the first run's late done(task) acked nothing")
+    await q.close({ timeout: 0 })
+  },
+)
+
+test('removeAllListeners() on a started queue: a next listener added afterwards gets the waiting jobs', { timeout: 60_000 }, async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  for (let i = 1; i <= 3; i++) await q.add({ n: i })
+  const keepAlive = setInterval(() => {}, 1000) // the application's own work keeps the process up
+  t.after(() => clearInterval(keepAlive))
+  q.start() // no next listener yet
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  q.removeAllListeners() // also the queue's own newListener hook: its poll tick notices the listener
+  const got = []
+  const emptied = once(q, 'empty')
+  q.on('next', ({ id }) => {
+    got.push(id)
+    q.done()
+  })
+  await emptied
+  assert.deepEqual(got, [1, 2, 3])
+  await q.close()
+})
+
+test(
+  'a job another queue object deletes before it is delivered is never delivered, though it was claimed ahead',
+  { timeout: 60_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const admin = new PersistentQueue(file())
+    await admin.open()
+    for (let i = 1; i <= 5; i++) await admin.add({ n: i })
+    const c = new PersistentQueue(file(), 10) // claims all five ahead with the first
+    await c.open()
+    const got = []
+    c.on('next', async ({ id }) => {
+      got.push(id)
+      if (id === 1) assert.equal(await admin.delete(3), 3)
+      await c.done()
+    })
+    const emptied = once(c, 'empty')
+    c.start()
+    await emptied
+    assert.deepEqual(got, [1, 2, 4, 5])
+    assert.equal(await admin.has(3), false)
+    await c.close()
+    await admin.close()
+  },
+)
+
+test(
+  'a started consumer whose next listener goes away hands its claimed-ahead jobs to another consumer',
+  { timeout: 60_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const a = new PersistentQueue(file(), 10)
+    await a.open()
+    for (let i = 1; i <= 10; i++) await a.add({ n: i })
+    let acked
+    const handler = () => {
+      a.off('next', handler) // a worker that unsubscribes after one job, and stays started
+      acked = a.done()
+    }
+    a.on('next', handler)
+    a.start()
+    await once(a, 'next')
+    await acked
+    const b = new PersistentQueue(file(), 10, { pollInterval: 20 })
+    await b.open()
+    const got = []
+    b.on('next', ({ id }) => {
+      got.push(id)
+      b.done()
+    })
+    b.start()
+    const deadline = Date.now() + 20_000
+    while (got.length < 9 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(got, [2, 3, 4, 5, 6, 7, 8, 9, 10])
+    assert.equal(a.isStarted(), true)
+    await b.close()
+    await a.close()
+  },
+)

@@ -331,6 +331,64 @@ test('containers sharing a file (separate PID namespaces, both PID 1): a live wo
   assert.deepEqual(gotIds(b.lines), [2, 3], "B's open() must not take A's job for a dead PID 1 of its own namespace")
 })
 
+test(
+  'containers with their own time namespace (CLOCK_MONOTONIC offset by a day either way): a live worker keeps its job',
+  { timeout: 60_000 },
+  async (t) => {
+    const { spawnSync } = require('node:child_process')
+    if (spawnSync('unshare', ['--time', '--fork', '--monotonic', '86400', 'true']).status !== 0) {
+      return t.skip('unshare --time is not permitted here (needs root and Linux 5.6)')
+    }
+    const { file } = tempDir(t)
+    const seed = new PersistentQueue(file())
+    await seed.open()
+    for (let i = 1; i <= 3; i++) await seed.add({ n: i })
+    await seed.close()
+    const a = startChild(ROLES, ['holder', file()]) // default visibilityTimeout: 30 s
+    t.after(() => a.child.kill('SIGKILL'))
+    await until(a, (l) => gotIds(l).length === 1, 10000, 'worker A to take a job')
+    // A monotonic clock a day ahead makes A's monotonic deadline look long past; one a day behind
+    // (no further back than boot) makes it look far away, which must not hold jobs forever either.
+    const behind = String(-Math.min(86400, Math.floor(require('node:os').uptime()) - 60))
+    const workers = ['86400', behind].map((offset) =>
+      startChild('unshare', ['--time', '--fork', '--kill-child', '--monotonic', offset, process.execPath, ROLES, 'worker', file()], {
+        node: false,
+      }),
+    )
+    for (const w of workers) t.after(() => w.child.kill('SIGKILL'))
+    await until(workers[0], (l) => gotIds(l).length + gotIds(workers[1].lines).length === 2, 10000, 'the others to take jobs 2 and 3')
+    await sleep(1000)
+    assert.deepEqual(gotIds(a.lines), [1])
+    assert.deepEqual([...gotIds(workers[0].lines), ...gotIds(workers[1].lines)].sort(), [2, 3], "A's job stays with A")
+  },
+)
+
+test(
+  'a consumer frozen past its leases (SIGSTOP) delivers none of its claimed-ahead jobs that another took meanwhile',
+  { timeout: 60_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const seed = new PersistentQueue(file())
+    await seed.open()
+    for (let i = 1; i <= 10; i++) await seed.add({ n: i })
+    await seed.close()
+    const lease = { visibilityTimeout: 1500, pollInterval: 20, batchSize: 10 }
+    const a = startChild(ROLES, ['worker', file(), JSON.stringify({ ...lease, ackDelay: 700 })])
+    t.after(() => a.child.kill('SIGKILL'))
+    await until(a, (l) => gotIds(l).length === 1, 10000, 'A to take its first job')
+    a.child.kill('SIGSTOP') // job 1 in hand, jobs 2 to 10 claimed ahead; at SIGCONT a lease renewal
+    // (every 500 ms) is due before the ack (700 ms after delivery)
+    const b = startChild(ROLES, ['worker', file(), JSON.stringify(lease)])
+    t.after(() => b.child.kill('SIGKILL'))
+    await until(b, (l) => gotIds(l).length === 10, 20000, "B to take A's jobs once their leases ran out")
+    a.child.kill('SIGCONT')
+    await sleep(2000) // A's ack of job 1, its lease renewal and its hold timer all run now
+    const inHand = gotIds(a.lines)[0]
+    const twice = gotIds(a.lines).filter((id) => id !== inHand && gotIds(b.lines).includes(id))
+    assert.deepEqual(twice, [], `A got ${gotIds(a.lines)}, B got ${gotIds(b.lines)}: only the job in A's hand may run twice`)
+  },
+)
+
 test("a wall-clock step forward (NTP, VM resume) does not expire a healthy worker's lease", async (t) => {
   const { spawnSync } = require('node:child_process')
   const { dir, file } = tempDir(t)

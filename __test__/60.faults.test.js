@@ -6,6 +6,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const PersistentQueue = require('..')
 const { spawnSync } = require('node:child_process')
+const { once } = require('node:events')
 const { execScript, tempDir, drain } = require('./helpers')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -268,6 +269,68 @@ test('a queue at maxFileSize refuses adds with SQLITE_FULL but drains to empty, 
   await q.close()
 })
 
+test(
+  'a queue filled to maxFileSize drains with a large batchSize: claims of many rows fit in the reserve',
+  { timeout: 120_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const filler = new PersistentQueue(file(), 1, { maxFileSize: 256 * 1024 })
+    await filler.open()
+    let stored = 0
+    for (let refused = false; !refused;) {
+      const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => filler.add(stored + i)))
+      stored += results.filter((r) => r.status === 'fulfilled').length
+      refused = results.some((r) => r.status === 'rejected')
+    }
+    await filler.close()
+    assert.ok(stored > 1000, `only ${stored} small jobs fit in 256 KiB`)
+    const q = new PersistentQueue(file(), 1000, { maxFileSize: 256 * 1024 })
+    const errors = []
+    q.on('error', (err) => errors.push(err.code))
+    await q.open()
+    let delivered = 0
+    q.on('next', () => {
+      delivered++
+      q.done()
+    })
+    const emptied = once(q, 'empty')
+    q.start()
+    await emptied
+    assert.equal(delivered, stored)
+    assert.deepEqual(errors, [], 'no claim was refused')
+    await q.close()
+  },
+)
+
+test(
+  'a queue larger than the maxFileSize it is opened with still drains, and refuses adds until it is below',
+  { timeout: 120_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const big = new PersistentQueue(file())
+    await big.open()
+    await big.addAll(Array.from({ length: 20_000 }, (_, i) => i))
+    await big.close()
+    const q = new PersistentQueue(file(), 1000, { maxFileSize: 64 * 1024 })
+    const errors = []
+    q.on('error', (err) => errors.push(err.code))
+    await q.open()
+    await assert.rejects(q.add('over the cap'), { code: 'SQLITE_FULL', message: /maxFileSize/ })
+    let delivered = 0
+    q.on('next', () => {
+      delivered++
+      q.done()
+    })
+    const emptied = once(q, 'empty')
+    q.start()
+    await emptied
+    assert.equal(delivered, 20_000)
+    assert.deepEqual(errors, [])
+    assert.equal(typeof (await q.add('below the cap again')), 'number')
+    await q.close()
+  },
+)
+
 test('a real full disk (a 1 MiB tmpfs): adds are refused while room is kept for the consumer, which drains everything', async (t) => {
   const { spawnSync } = require('node:child_process')
   const mnt = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'spq-disk-'))
@@ -293,3 +356,45 @@ test('a real full disk (a 1 MiB tmpfs): adds are refused while room is kept for 
   await again.close()
   assert.equal(spawnSync('umount', [mnt]).status, 0)
 })
+
+test(
+  'open() on a full disk rejects with SQLITE_FULL, new file or existing queue, and the queue is whole once there is room',
+  { timeout: 60_000 },
+  async (t) => {
+    const { spawnSync } = require('node:child_process')
+    const mnt = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'spq-disk-'))
+    t.after(() => {
+      spawnSync('umount', [mnt])
+      fs.rmSync(mnt, { recursive: true, force: true })
+    })
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status !== 0) {
+      return t.skip('cannot mount a tmpfs here (needs root)')
+    }
+    const existing = path.join(mnt, 'old.sqlite')
+    const seed = new PersistentQueue(existing)
+    await seed.open()
+    await seed.addAll(Array.from({ length: 100 }, (_, i) => ({ i })))
+    await seed.close() // no -wal or -shm file is left: the next open must create both
+    const filler = path.join(mnt, 'filler')
+    const fd = fs.openSync(filler, 'w')
+    try {
+      for (;;) fs.writeSync(fd, Buffer.alloc(4096))
+    } catch (err) {
+      assert.equal(err.code, 'ENOSPC')
+    }
+    fs.closeSync(fd)
+    for (const file of [path.join(mnt, 'new.sqlite'), existing]) {
+      const q = new PersistentQueue(file)
+      await assert.rejects(q.open(), {
+        code: 'SQLITE_FULL',
+        message: /disk holding .* is full.*free space on that disk and call open\(\) again/,
+      })
+      assert.equal(q.isOpen(), false)
+    }
+    fs.unlinkSync(filler)
+    const q = new PersistentQueue(existing)
+    await q.open()
+    assert.equal(q.getLength(), 100)
+    await q.close()
+  },
+)

@@ -74,11 +74,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const handlerContext = new AsyncLocalStorage()
 
 /**
- * @returns {boolean} the caller runs in the handler of a delivery whose job went back to the
- *   queue (abort(), or a close() that released it): its done() must ack nothing
+ * @returns {Delivery | undefined} the delivery whose handler the caller runs in (its `next`
+ *   listener and everything that listener started), if any
  */
-function calledFromReleasedDelivery() {
-  return handlerContext.getStore()?.released === true
+function callerDelivery() {
+  return handlerContext.getStore()
 }
 
 class Consumer {
@@ -101,6 +101,8 @@ class Consumer {
   /** Settles issued and not yet committed: a paced sink's next delivery waits for them. */
   #settling = 0
   #claiming = false
+  /** A paced sink's next prefetched job is being checked: still ours, not deleted elsewhere? */
+  #verifying = false
   #polling = false
   #deliveryScheduled = false
   /** No job is waiting, as last seen by this object. */
@@ -110,6 +112,11 @@ class Consumer {
   /** The connection is closed: late callbacks do nothing. */
   #closed = false
   #claimBackoff = new Backoff(POLICIES.claim)
+  /**
+   * Jobs per claim now (0: the sink's claim size): halved after each claim refused with
+   * SQLITE_FULL, doubled after each that fits.
+   */
+  #claimLimit = 0
   /** @type {NodeJS.Timeout[]} */
   #timers = []
   /** Sends the prefetched jobs back when no delivery happens for a while. @type {NodeJS.Timeout | null} */
@@ -189,7 +196,11 @@ class Consumer {
     this.#host.log(`done ${delivery.id}`)
     const acked = this.#settle(delivery, OP.ACK, delivery.id)
     const sink = this.#sink
-    if (sink?.paced && this.#prefetched.length === 0 && !this.#claiming && !this.#halted && sink.wants() > 0) this.#claim()
+    if (sink?.paced && !this.#halted) {
+      if (this.#prefetched.length === 0) {
+        if (!this.#claiming && sink.wants() > 0) this.#claim()
+      } else this.#verifyNext()
+    }
     return acked
   }
 
@@ -338,7 +349,7 @@ class Consumer {
             return done
           })
         } catch (err) {
-          if (this.#closed) throw closed()
+          if (this.#closed || /** @type {{code?: string}} */ (err).code === 'ERR_QUEUE_CLOSED') throw closed()
           this.#host.report(/** @type {Error} */ (err))
           await sleep(backoff.next())
         }
@@ -355,6 +366,28 @@ class Consumer {
     const waiters = this.#settledWaiters
     this.#settledWaiters = []
     for (const w of waiters) w()
+  }
+
+  /**
+   * In the ack's transaction, checks that the next prefetched job is still ours: another process
+   * may have deleted it (or taken it) since it was claimed. A paced sink delivers it only then.
+   */
+  #verifyNext() {
+    const next = this.#prefetched[0]
+    this.#verifying = true
+    const checked = () => {
+      this.#verifying = false
+      this.#pump()
+    }
+    this.#work
+      .push(OP.OWNED, next.id, undefined, (owned) => {
+        if (!owned && this.#prefetched[0] === next) {
+          this.#prefetched.shift()
+          this.#host.log(`skip ${next.id}: deleted or taken since it was claimed`)
+        }
+        checked()
+      })
+      .catch(checked)
   }
 
   /** Sends every prefetched job back to the queue, at its place, its claim not counted. */
@@ -414,11 +447,15 @@ class Consumer {
   }
 
   #renew() {
-    if (this.#prefetched.length === 0 && this.#inHand.size === 0) return
+    const held = this.#prefetched.length + this.#inHand.size
+    if (held === 0) return
     const issued = performance.now()
     this.#work
-      .push(OP.RENEW, undefined, undefined, () => {
-        this.#prefetchedUntil = Math.max(this.#prefetchedUntil, issued + this.#visibilityTimeout / 2)
+      .push(OP.RENEW, undefined, undefined, (renewed) => {
+        if (renewed >= held) this.#prefetchedUntil = Math.max(this.#prefetchedUntil, issued + this.#visibilityTimeout / 2)
+        // Some of them are no longer ours (the event loop was blocked past a lease, and another
+        // consumer took them): hand the prefetched ones back rather than run one twice.
+        else this.#releasePrefetched()
       })
       .catch((err) => this.#host.report(err))
   }
@@ -428,7 +465,11 @@ class Consumer {
    * if something changed.
    */
   #poll() {
-    if (this.#halted || !this.#sink || !this.#empty || this.#claiming || this.#polling) return
+    if (this.#halted || !this.#sink) return
+    // A sink that could not take deliveries may take them now (a listener added without our
+    // newListener hook, say after removeAllListeners()).
+    if (!this.#empty || this.#prefetched.length > 0) return this.#pump()
+    if (this.#claiming || this.#polling) return
     if (this.#sink.wants() <= 0) return
     this.#polling = true
     this.#work
@@ -446,8 +487,8 @@ class Consumer {
   /** Delivers what the sink wants from the prefetch buffer, and claims ahead. */
   #pump() {
     const sink = this.#sink
-    if (!sink || this.#halted || this.#closed || this.#claiming) return
-    if (sink.paced && (this.#settling > 0 || this.#deliveryScheduled || this.#inHand.size > 0)) return
+    if (!sink || this.#halted || this.#closed) return
+    if (sink.paced && (this.#claiming || this.#verifying || this.#settling > 0 || this.#deliveryScheduled || this.#inHand.size > 0)) return
     const wants = sink.wants()
     if (wants <= 0) return
     if (this.#prefetched.length > 0 && performance.now() > this.#prefetchedUntil) {
@@ -460,7 +501,7 @@ class Consumer {
       // As the original: deliveries in a check phase of their own, so I/O callbacks run between.
       setImmediate(() => this.#deliver())
     }
-    if (!this.#empty && this.#prefetched.length < (sink.paced ? 1 : wants + sink.ahead)) this.#claim()
+    if (!this.#claiming && !this.#empty && this.#prefetched.length < (sink.paced ? 1 : wants + sink.ahead)) this.#claim()
   }
 
   #deliver() {
@@ -500,8 +541,9 @@ class Consumer {
     const sink = /** @type {Sink} */ (this.#sink)
     this.#claiming = true
     const issued = performance.now()
+    const limit = this.#claimLimit > 0 ? Math.min(this.#claimLimit, sink.claimSize) : sink.claimSize
     this.#work
-      .push(OP.CLAIM, [sink.claimSize, sink.maxAttempts ?? 0], undefined, (claimed) => this.#claimed(claimed, quiet, issued))
+      .push(OP.CLAIM, [limit, sink.maxAttempts ?? 0], undefined, (claimed) => this.#claimed(claimed, quiet, issued))
       .catch((err) => this.#claimFailed(err))
   }
 
@@ -514,6 +556,8 @@ class Consumer {
     if (this.#closed) return
     this.#claiming = false
     this.#claimBackoff.reset()
+    // Back towards the sink's claim size, doubling per claim that fits.
+    if (this.#claimLimit > 0) this.#claimLimit = this.#claimLimit * 2 >= (this.#sink?.claimSize ?? 0) ? 0 : this.#claimLimit * 2
     this.#armDue(nextDue)
     // close() began meanwhile: these go back with the connection's other claims.
     if (this.#halted) return
@@ -555,6 +599,18 @@ class Consumer {
    */
   #claimFailed(err) {
     if (this.#closed) return
+    // A claim writes its owner into every row it takes: on a file at its size limit a smaller one
+    // may fit where a large one does not. Halving is tried at once and is not reported; a claim
+    // of one job that does not fit is.
+    if (/** @type {{code?: string}} */ (err).code === 'SQLITE_FULL') {
+      const limit = this.#claimLimit > 0 ? this.#claimLimit : (this.#sink?.claimSize ?? 1)
+      if (limit > 1) {
+        this.#claimLimit = Math.floor(limit / 2)
+        this.#claiming = false
+        this.#pump()
+        return
+      }
+    }
     this.#host.report(err)
     setTimeout(() => {
       if (this.#closed) return
@@ -564,4 +620,4 @@ class Consumer {
   }
 }
 
-module.exports = { Consumer, calledFromReleasedDelivery }
+module.exports = { Consumer, callerDelivery }

@@ -46,7 +46,7 @@ class Worker {
   #policy
   #concurrency
   #running = 0
-  /** Aborts each running handler's signal. @type {Map<Delivery, AbortController>} */
+  /** Aborts each running handler's signal. @type {Map<Delivery, {abort: (reason?: unknown) => void}>} */
   #controllers = new Map()
   /** @type {import('./consumer').Sink} */
   sink
@@ -68,7 +68,7 @@ class Worker {
       wants: () => this.#concurrency - this.#running,
       deliver: (delivery) => this.#run(delivery),
       paced: false,
-      claimSize: Math.max(batchSize, concurrency),
+      claimSize: Math.max(batchSize, 2 * concurrency),
       ahead: concurrency,
       maxAttempts: policy.maxAttempts ?? 1,
       keepAlive: true,
@@ -89,9 +89,25 @@ class Worker {
    */
   #run(delivery) {
     this.#running++
-    const controller = new AbortController()
-    this.#controllers.set(delivery, controller)
-    const task = { id: delivery.id, job: delivery.job, attempts: delivery.attempts, signal: controller.signal }
+    /** @type {AbortController | undefined} made when first needed: most handlers never look */
+    let controller
+    const control = () => {
+      if (!controller) {
+        controller = new AbortController()
+        this.#controllers.set(delivery, controller)
+      }
+      return controller
+    }
+    this.#controllers.set(delivery, { abort: (reason) => control().abort(reason) })
+    const task = {
+      id: delivery.id,
+      job: delivery.job,
+      attempts: delivery.attempts,
+      /** @returns {AbortSignal} aborted on jobTimeout or when close() stops waiting */
+      get signal() {
+        return control().signal
+      },
+    }
     let decided = false
     /** @type {NodeJS.Timeout | undefined} */
     let timer
@@ -108,7 +124,7 @@ class Worker {
     if (this.#policy.jobTimeout !== undefined) {
       timer = setTimeout(() => {
         const error = queueError(Error, 'ERR_JOB_TIMEOUT', `Job ${delivery.id} ran longer than jobTimeout (${this.#policy.jobTimeout} ms)`)
-        controller.abort(error)
+        control().abort(error)
         failure(error)
       }, this.#policy.jobTimeout)
     }
