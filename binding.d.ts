@@ -22,8 +22,8 @@ export declare class NativeQueue {
   /**
    * Opens the file (creating and migrating it) and returns to the queue the jobs claimed by
    * owners that are gone. Resolves `{ count, recovered, ready }`. Rejects with
-   * `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or
-   * `ERR_SCHEMA_TOO_NEW`.
+   * `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY`, `SQLITE_FULL`,
+   * `ERR_NOT_A_QUEUE` (with `create: false`) or `ERR_SCHEMA_TOO_NEW`.
    */
   open(): Promise<OpenOutput>
   /**
@@ -74,6 +74,11 @@ export interface NativeOptions {
    * SQLite's own.
    */
   maxFileSize?: number
+  /**
+   * Whether `open()` may create the file and its tables (default true); false: a missing file
+   * or one without a queue is refused with `ERR_NOT_A_QUEUE`.
+   */
+  create?: boolean
 }
 
 /** Delete a job this object claimed. nums: id. */
@@ -97,6 +102,9 @@ export declare const OP_ADD_JOB: number
 /** Write a copy of the queue to a file. texts: path. */
 export declare const OP_BACKUP: number
 
+/** Integrity check and counter repair. */
+export declare const OP_CHECK: number
+
 /** Copy the WAL into the main file and truncate it. */
 export declare const OP_CHECKPOINT: number
 
@@ -111,6 +119,9 @@ export declare const OP_FAIL: number
 
 /** Ids of live jobs with exactly this JSON text. texts: job. */
 export declare const OP_FIND_IDS: number
+
+/** One job by id, whatever its state. nums: id. */
+export declare const OP_GET: number
 
 /** Is the job live? nums: id. */
 export declare const OP_HAS: number

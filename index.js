@@ -12,10 +12,11 @@ const { OP } = require('./lib/native')
 const { Connection } = require('./lib/connection')
 const { callerDelivery } = require('./lib/consumer')
 const { Worker, TaskIterator } = require('./lib/worker')
-const { failedJob } = require('./lib/inspect')
+const { failedJob, jobRow, STATES } = require('./lib/inspect')
 const options = require('./lib/options')
+const { Log } = require('./lib/logger')
 const { jobToJson } = require('./lib/job')
-const { queueError, notOpen, closed, checkId } = require('./lib/errors')
+const { queueError, notOpen, closed, checkId, describe } = require('./lib/errors')
 
 /**
  * A persistent queue of JSON jobs. Events: `open`, `close`, `start`, `stop`, `next` (`{id, job}`),
@@ -30,7 +31,8 @@ class PersistentQueue extends EventEmitter {
   #path
   #batchSize
   #settings
-  #debug = false
+  /** Structured log lines (the `logger` option, or stdout after setDebug(true)). @type {Log} */
+  #log
   /** `new` → `opening` → `open` → `closing` → `closed` (→ `opening` …). */
   #state = 'new'
   /** @type {Promise<void> | null} */
@@ -50,13 +52,18 @@ class PersistentQueue extends EventEmitter {
    * it is called from. @type {WeakMap<object, import('./lib/consumer').Delivery>}
    */
   #payloads = new WeakMap()
+  /**
+   * Deliveries made as `next` events: done() and abort() answer only these (a process() worker
+   * and a for-await loop settle their own). @type {WeakSet<import('./lib/consumer').Delivery>}
+   */
+  #nextDeliveries = new WeakSet()
 
   /**
    * @param {string} filename queue file, created if missing (`''`/`':memory:'`: in memory); checked
    *   by open(), as the original does
    * @param {number | object} [batchSize=10] jobs claimed per transaction, or the options
    * @param {object} [opts] durability, busyTimeout, visibilityTimeout, pollInterval, maxFileSize,
-   *   closeTimeout, maxAttempts, backoff, jobTimeout (index.d.ts)
+   *   closeTimeout, maxAttempts, backoff, jobTimeout, create, logger (index.d.ts)
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
    */
   constructor(filename, batchSize, opts) {
@@ -65,11 +72,13 @@ class PersistentQueue extends EventEmitter {
     const checked = options.checkConstructorArgs(batchSize, opts)
     this.#batchSize = checked.batchSize
     this.#settings = checked.settings
+    this.#log = new Log(this.#settings.logger, String(this.#path))
     this.#nextEvents = {
       wants: () => (this.listenerCount('next') > 0 ? 1 : 0),
       deliver: (delivery) => {
         const task = { id: delivery.id, job: delivery.job }
         this.#payloads.set(task, delivery)
+        this.#nextDeliveries.add(delivery)
         this.emit('next', task)
       },
       paced: true,
@@ -123,7 +132,10 @@ class PersistentQueue extends EventEmitter {
         this.#conn = conn
         this.#length = conn.count
         this.#state = 'open'
-        this.#log(`opened ${path}: ${conn.count} jobs, ${conn.recovered} recovered`)
+        this.#log.info('open', { jobs: conn.count, recovered: conn.recovered }, 'queue opened')
+        if (conn.recovered > 0) {
+          this.#log.warn('recovered', { jobs: conn.recovered }, 'jobs held by processes that died went back to the head of the queue')
+        }
         this.#emitSafely('open')
       },
       (err) => {
@@ -177,6 +189,7 @@ class PersistentQueue extends EventEmitter {
     this.#conn = null
     this.#state = 'closed'
     this.#closedBefore = true
+    this.#log.info('close', {}, 'queue closed')
     this.#emitSafely('close')
   }
 
@@ -280,13 +293,13 @@ class PersistentQueue extends EventEmitter {
     const consumer = this.#conn.consumer
     if (consumer.sink && consumer.sink !== this.#nextEvents) throw consumerRunning()
     consumer.attach(this.#nextEvents)
-    this.emit('start')
+    this.#emitSafely('start')
   }
 
   /** Stops the `next` events after the job in hand (which can still be `done()`); emits `stop`. */
   stop() {
     if (this.#conn?.consumer.sink === this.#nextEvents) this.#conn.consumer.detach()
-    this.emit('stop')
+    this.#emitSafely('stop')
   }
 
   /**
@@ -302,9 +315,17 @@ class PersistentQueue extends EventEmitter {
   done(task) {
     const payload = typeof task === 'object' && task !== null ? this.#payloads.get(task) : undefined
     const from = payload ?? callerDelivery()
+    if (from && !this.#nextDeliveries.has(from)) {
+      throw queueError(
+        Error,
+        'ERR_NO_CURRENT_JOB',
+        `done() answers next events; job ${from.id} is settled by its process() handler's result or by its loop's task.done()`,
+      )
+    }
     // Its job went back to the queue (abort(), or close() after its timeout): nothing to ack.
     if (from?.released) return Promise.resolve()
-    const delivery = this.#connection().consumer.current()
+    const inHand = this.#connection().consumer.current()
+    const delivery = inHand && this.#nextDeliveries.has(inHand) ? inHand : null
     if (from?.settled) {
       throw queueError(Error, 'ERR_NO_CURRENT_JOB', `done() was already called for job ${from.id}: call it once per next event`)
     }
@@ -321,7 +342,7 @@ class PersistentQueue extends EventEmitter {
   /** Gives the job in hand back to the head of the queue and stops (as the original). */
   abort() {
     const delivery = this.#conn?.consumer.current()
-    if (delivery) this.#conn?.consumer.release(delivery, true).catch(() => {})
+    if (delivery && this.#nextDeliveries.has(delivery)) this.#conn?.consumer.release(delivery, true).catch(() => {})
     this.stop()
   }
 
@@ -340,6 +361,55 @@ class PersistentQueue extends EventEmitter {
     const { limit, offset } = options.checkPage(opts)
     const rows = await this.#enqueue(OP.LIST, [2, limit, offset])
     return rows.map(failedJob)
+  }
+
+  /**
+   * Jobs of one state, in that state's order (queued: claim order; delayed: due time; running and
+   * failed: id), for an operator's view.
+   * @param {{state: 'queued'|'delayed'|'running'|'failed', limit?: number, offset?: number}} opts
+   *   `limit` default 100, `offset` default 0
+   * @returns {Promise<Array<ReturnType<typeof jobRow>>>} the rows with their JSON parsed
+   * @throws {TypeError} (rejects) `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (an unknown state
+   *   or option); {RangeError} `ERR_OUT_OF_RANGE`
+   */
+  async list(opts) {
+    if (opts === undefined || opts === null) {
+      throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `list() takes { state, limit, offset }; state is one of ${STATES.join(', ')}`)
+    }
+    const { limit, offset } = options.checkPage(opts, 'list()', ['state', 'limit', 'offset'])
+    const given = /** @type {{state?: unknown}} */ (opts).state
+    const state = STATES.indexOf(/** @type {string} */ (given))
+    if (state < 0) {
+      throw queueError(
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        `list() option state must be one of ${STATES.join(', ')}; got ${describe(given)}`,
+      )
+    }
+    const rows = await this.#enqueue(OP.LIST, [state, limit, offset])
+    return rows.map(jobRow)
+  }
+
+  /**
+   * One job by id, whatever its state (a dead letter too), with its bookkeeping.
+   * @param {number} id
+   * @returns {Promise<ReturnType<typeof jobRow> | null>} null when there is no such job
+   * @throws {TypeError} (rejects) `ERR_INVALID_ARG_TYPE`
+   */
+  async getJob(id) {
+    checkId(id)
+    const rows = await this.#enqueue(OP.GET, id)
+    return rows.length > 0 ? jobRow(rows[0]) : null
+  }
+
+  /**
+   * Runs SQLite's integrity check on the file and sets the original's `queue_count` counter to
+   * the live jobs (raw SQL writes may have left it wrong).
+   * @returns {Promise<{ok: boolean, problems: string[], counterBefore: number | null, counterAfter: number}>}
+   */
+  async check() {
+    const report = await this.#enqueue(OP.CHECK)
+    return { ok: report.problems.length === 0, ...report }
   }
 
   /**
@@ -392,11 +462,12 @@ class PersistentQueue extends EventEmitter {
   }
 
   /**
-   * @param {boolean} debug logs steps to stdout, as the original
+   * @param {boolean} debug logs every line to stdout when no `logger` option is given, as the
+   *   original logged its steps
    * @returns {this}
    */
   setDebug(debug) {
-    this.#debug = Boolean(debug)
+    this.#log.debugToStdout = Boolean(debug)
     return this
   }
 
@@ -523,7 +594,7 @@ class PersistentQueue extends EventEmitter {
     return {
       emit: (event, ...args) => this.#emitSafely(event, ...args),
       report: (err) => this.#report(err),
-      log: (msg) => this.#log(msg),
+      log: this.#log,
       count: (n) => {
         this.#length = n
       },
@@ -562,11 +633,6 @@ class PersistentQueue extends EventEmitter {
     } catch (err) {
       this.#report(/** @type {Error} */ (err))
     }
-  }
-
-  /** @param {string} msg */
-  #log(msg) {
-    if (this.#debug) console.log(`[sqlite-persistent-queue] ${msg}`)
   }
 }
 

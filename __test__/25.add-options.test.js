@@ -41,7 +41,7 @@ test('add() options are checked by name, and a refused add stores nothing', asyn
   await refuse({ key: '' }, { name: 'TypeError', message: /options\.key/ })
   await refuse({ key: 7 }, { name: 'TypeError', message: /options\.key/ })
   await refuse({ prority: 1 }, { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /"prority"/ })
-  await refuse(null, { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  await refuse([], { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
   assert.equal(q.getLength(), 0)
   assert.equal(await q.add('fine', {}), 1, 'no id was used')
   await q.close()
@@ -144,4 +144,20 @@ test('addAll() commits all jobs in one transaction or none', async (t) => {
     ['g', 'h', 'a', 'b', 'c', { n: 1 }],
   )
   await q.close()
+})
+
+test('null options mean none; batchSize in the options with an undefined second argument is taken once', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), undefined, { batchSize: 5 })
+  assert.equal(q.batchSize, 5)
+  await q.open()
+  assert.equal(await q.add('x', null), 1)
+  assert.deepEqual(await q.addAll(['y'], null), [2])
+  await assert.rejects(q.list(), { code: 'ERR_INVALID_ARG_TYPE', message: /list\(\) takes \{ state, limit, offset \}/ })
+  await assert.rejects(q.list({ state: 'done' }), { code: 'ERR_INVALID_ARG_VALUE', message: /queued, running, failed, delayed; got/ })
+  assert.deepEqual(
+    (await q.list({ state: 'queued', limit: 1, offset: 1 })).map((j) => j.job),
+    ['y'],
+  )
+  await q.close(null)
 })

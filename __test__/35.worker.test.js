@@ -270,3 +270,41 @@ test('the compat API with maxAttempts: a job delivered that many times goes to f
   assert.equal((await q.getFailed())[0].error.code, 'ERR_TOO_MANY_ATTEMPTS')
   await q.close()
 })
+
+test("the next-event calls done() and abort() leave a worker's jobs alone; done() inside a handler says so", async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.addAll(['a', 'b'])
+  const completed = collect(q, 'completed', 2)
+  /** @type {unknown[]} */
+  const seen = []
+  let releaseA
+  const aRunning = new Promise((resolve) => (releaseA = resolve))
+  q.process(
+    async (job) => {
+      if (job === 'a') {
+        try {
+          q.done()
+        } catch (err) {
+          seen.push(/** @type {any} */ (err).code)
+        }
+        await aRunning
+      }
+      return job
+    },
+    { concurrency: 2 },
+  )
+  await collect(q, 'completed', 1) // b
+  assert.throws(() => q.done(), { code: 'ERR_NO_CURRENT_JOB' })
+  q.abort() // nothing of the worker's is given back
+  releaseA()
+  const results = (await completed).map(([task, result]) => [task.id, result])
+  assert.deepEqual(results.sort(), [
+    [1, 'a'],
+    [2, 'b'],
+  ])
+  assert.deepEqual(seen, ['ERR_NO_CURRENT_JOB'])
+  assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 0 })
+  await q.close()
+})

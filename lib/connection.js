@@ -55,8 +55,8 @@ class Connection {
    * @throws (rejects) as `PersistentQueue#open`
    */
   static async open(path, settings, host) {
-    const { durability, visibilityTimeout, maxFileSize } = settings
-    const native = new NativeQueue(path, { durability, visibilityTimeoutMs: visibilityTimeout, maxFileSize })
+    const { durability, visibilityTimeout, maxFileSize, create } = settings
+    const native = new NativeQueue(path, { durability, visibilityTimeoutMs: visibilityTimeout, maxFileSize, create })
     const info = await retryBusy(() => native.open(), settings.busyTimeout)
     return new Connection(native, info, settings, host)
   }
@@ -80,6 +80,7 @@ class Connection {
       busyTimeout: settings.busyTimeout,
       onCount: host.count,
       onWrite: () => this.#idleCheckpoint.refresh(),
+      log: host.log,
     })
     const { visibilityTimeout, pollInterval } = settings
     this.consumer = new Consumer(this.work, { visibilityTimeout, pollInterval, ready: info.ready }, host, () => this.#shrink())
@@ -127,7 +128,10 @@ class Connection {
   /** Copies the WAL into the main file once writes pause: a queue at rest is whole in one file. */
   #checkpoint() {
     if (this.#halted) return
-    this.work.push(OP.CHECKPOINT).catch((err) => this.#host.report(err))
+    this.work.push(OP.CHECKPOINT).then(
+      (done) => this.#host.log.debug('checkpoint', { complete: done }, 'copied the WAL into the main file'),
+      (err) => this.#host.report(err),
+    )
   }
 
   /**
@@ -138,6 +142,7 @@ class Connection {
     if (this.#halted || !this.consumer.empty) return
     this.work.push(OP.SHRINK, SHRINK_PAGES).then(
       (left) => {
+        this.#host.log.debug('shrink', { freePagesLeft: left }, 'gave free pages of the emptied queue back to the file system')
         // Go on while pages are left and each step gives some back.
         if (left > 0 && left < before) setImmediate(() => this.#shrink(left))
       },

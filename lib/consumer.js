@@ -40,7 +40,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * @property {(event: string, ...args: any[]) => void} emit emits an event of the public API; a
  *   listener's exception is reported, never thrown into the queue's machinery
  * @property {(err: Error) => void} report a failure with no caller to reject
- * @property {(msg: string) => void} log a debug line
+ * @property {import('./logger').Log} log structured log lines
  */
 
 /**
@@ -193,7 +193,7 @@ class Consumer {
    *   rejects `ERR_QUEUE_CLOSED` if the queue closed first
    */
   ack(delivery) {
-    this.#host.log(`done ${delivery.id}`)
+    this.#host.log.debug('ack', { id: delivery.id }, 'job acknowledged')
     const acked = this.#settle(delivery, OP.ACK, delivery.id)
     const sink = this.#sink
     if (sink?.paced && !this.#halted) {
@@ -351,7 +351,13 @@ class Consumer {
         } catch (err) {
           if (this.#closed || /** @type {{code?: string}} */ (err).code === 'ERR_QUEUE_CLOSED') throw closed()
           this.#host.report(/** @type {Error} */ (err))
-          await sleep(backoff.next())
+          const delayMs = Math.round(backoff.next())
+          this.#host.log.warn(
+            'settle-retry',
+            { id: delivery.id, code: /** @type {{code?: string}} */ (err).code, delayMs },
+            'settling a job failed; retrying',
+          )
+          await sleep(delayMs)
         }
       }
     } catch (err) {
@@ -383,7 +389,7 @@ class Consumer {
       .push(OP.OWNED, next.id, undefined, (owned) => {
         if (!owned && this.#prefetched[0] === next) {
           this.#prefetched.shift()
-          this.#host.log(`skip ${next.id}: deleted or taken since it was claimed`)
+          this.#host.log.info('skip', { id: next.id }, 'claimed-ahead job deleted or taken since it was claimed: not delivered')
         }
         checked()
       })
@@ -455,7 +461,14 @@ class Consumer {
         if (renewed >= held) this.#prefetchedUntil = Math.max(this.#prefetchedUntil, issued + this.#visibilityTimeout / 2)
         // Some of them are no longer ours (the event loop was blocked past a lease, and another
         // consumer took them): hand the prefetched ones back rather than run one twice.
-        else this.#releasePrefetched()
+        else {
+          this.#host.log.warn(
+            'lease-lost',
+            { held, renewed },
+            'leases ran out while this process was blocked; claimed-ahead jobs handed back',
+          )
+          this.#releasePrefetched()
+        }
       })
       .catch((err) => this.#host.report(err))
   }
@@ -517,7 +530,7 @@ class Consumer {
       const delivery = /** @type {Delivery} */ (this.#prefetched.shift())
       delivery.deliveredAt = now
       this.#inHand.add(delivery)
-      this.#host.log(`next ${delivery.id}`)
+      this.#host.log.debug('deliver', { id: delivery.id, attempts: delivery.attempts }, 'job delivered')
       handlerContext.run(delivery, () => sink.deliver(delivery))
     }
     if (this.#prefetched.length > 0) {
@@ -548,17 +561,20 @@ class Consumer {
   }
 
   /**
-   * @param {{jobs: Array<{id: number, attempts: number, maxAttempts: number, dead: boolean, text: string}>, nextDue: number}} claimed
+   * @param {{jobs: Array<{id: number, attempts: number, maxAttempts: number, dead: boolean, text: string}>, nextDue: number, expired: number}} claimed
    * @param {boolean} quiet
    * @param {number} issued `performance.now()` when the claim was issued
    */
-  #claimed({ jobs, nextDue }, quiet, issued) {
+  #claimed({ jobs, nextDue, expired }, quiet, issued) {
     if (this.#closed) return
     this.#claiming = false
     this.#claimBackoff.reset()
     // Back towards the sink's claim size, doubling per claim that fits.
     if (this.#claimLimit > 0) this.#claimLimit = this.#claimLimit * 2 >= (this.#sink?.claimSize ?? 0) ? 0 : this.#claimLimit * 2
     this.#armDue(nextDue)
+    if (expired > 0)
+      this.#host.log.info('lease-expired', { jobs: expired }, 'jobs whose holder stopped renewing their lease went back to the queue')
+    if (jobs.length > 0) this.#host.log.debug('claim', { jobs: jobs.length }, 'jobs claimed')
     // close() began meanwhile: these go back with the connection's other claims.
     if (this.#halted) return
     for (const { id, attempts, maxAttempts, dead, text } of jobs) {
@@ -571,10 +587,12 @@ class Consumer {
           `Job ${id} was delivered ${attempts - 1} times without being acknowledged (maxAttempts ${maxAttempts}); it was moved to failed`,
           { jobId: id },
         )
+        this.#host.log.warn('dead-letter', { id, attempts: attempts - 1, code: error.code }, error.message)
         this.#host.emit('failed', { id, job, attempts: attempts - 1 }, error)
       } else if (parsed instanceof Error) {
         // A dead letter at once: it can never be delivered.
         this.#host.report(parsed)
+        this.#host.log.warn('dead-letter', { id, attempts, code: 'ERR_CORRUPT_JOB' }, parsed.message)
         const { name, message, code, stack } = errorFields(parsed)
         this.#work.push(OP.FAIL, id, [name, message, code, stack]).catch((err) => this.#host.report(err))
       } else this.#prefetched.push({ id, job: parsed.job, attempts, maxAttempts, deliveredAt: 0, released: false, settled: false })
@@ -606,17 +624,24 @@ class Consumer {
       const limit = this.#claimLimit > 0 ? this.#claimLimit : (this.#sink?.claimSize ?? 1)
       if (limit > 1) {
         this.#claimLimit = Math.floor(limit / 2)
+        this.#host.log.info(
+          'claim-halved',
+          { limit: this.#claimLimit },
+          'a claim did not fit in maxFileSize or the disk; claiming fewer jobs',
+        )
         this.#claiming = false
         this.#pump()
         return
       }
     }
     this.#host.report(err)
+    const delayMs = Math.round(this.#claimBackoff.next())
+    this.#host.log.warn('claim-retry', { code: /** @type {{code?: string}} */ (err).code, delayMs }, 'a claim failed; retrying')
     setTimeout(() => {
       if (this.#closed) return
       this.#claiming = false
       this.#pump()
-    }, this.#claimBackoff.next()).unref()
+    }, delayMs).unref()
   }
 }
 

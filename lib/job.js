@@ -63,15 +63,25 @@ function messageOf(thrown) {
  */
 function parseJob(id, text) {
   if (text.charCodeAt(0) === 0) {
-    return queueError(Error, 'ERR_CORRUPT_JOB', `Job ${id} cannot be delivered: ${text.slice(1)}; it stays in the file`, { jobId: id })
+    return queueError(
+      Error,
+      'ERR_CORRUPT_JOB',
+      `Job ${id} cannot be delivered: ${text.slice(1)}; it was moved to the dead letters (getFailed())`,
+      { jobId: id },
+    )
   }
   try {
     return { id, job: JSON.parse(text) }
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
-    return queueError(Error, 'ERR_CORRUPT_JOB', `Job ${id} cannot be delivered: its text is not JSON (${why}); it stays in the file`, {
-      jobId: id,
-    })
+    return queueError(
+      Error,
+      'ERR_CORRUPT_JOB',
+      `Job ${id} cannot be delivered: its text is not JSON (${why}); it was moved to the dead letters (getFailed())`,
+      {
+        jobId: id,
+      },
+    )
   }
 }
 

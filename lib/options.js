@@ -8,6 +8,7 @@
  */
 const nodePath = require('node:path')
 const { queueError, describe } = require('./errors')
+const { checkLogger } = require('./logger')
 
 /** Largest timer delay Node accepts, in ms (Node clamps larger values to 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -41,6 +42,8 @@ const BAD_BATCH_SIZE = 'Invalid batchSize parameter.  Must be a number > 0'
  * @property {number | undefined} maxAttempts deliveries per job; undefined: the consumer's default
  * @property {Backoff} backoff the wait before a failed job's retry
  * @property {number | undefined} jobTimeout ms a process() handler may run
+ * @property {boolean} create open() may create the file and its tables
+ * @property {import('./logger').Logger | undefined} logger where log lines go
  */
 
 /** Defaults of the options. @type {Readonly<Settings>} */
@@ -54,6 +57,8 @@ const DEFAULTS = Object.freeze({
   maxAttempts: undefined,
   backoff: Object.freeze({ type: 'exponential', delay: 1000, maxDelay: 300000 }),
   jobTimeout: undefined,
+  create: true,
+  logger: undefined,
 })
 
 /**
@@ -166,6 +171,10 @@ function checkConstructorArgs(second, third) {
     return { batchSize: checkBatchSize(batchSize), settings: checkOptions(rest) }
   }
   const options = third ?? {}
+  if (second === undefined && options !== null && typeof options === 'object' && !Array.isArray(options) && 'batchSize' in options) {
+    const { batchSize = 10, ...rest } = /** @type {Record<string, unknown>} */ (options)
+    return { batchSize: checkBatchSize(batchSize), settings: checkOptions(rest) }
+  }
   if (options !== null && typeof options === 'object' && 'batchSize' in options) {
     throw queueError(
       TypeError,
@@ -205,7 +214,21 @@ function checkOptions(options) {
     maxAttempts: o.maxAttempts === undefined ? undefined : checkAttempts('options.maxAttempts', o.maxAttempts),
     backoff: checkBackoff(o.backoff),
     jobTimeout: o.jobTimeout === undefined ? undefined : ms('options.jobTimeout', o.jobTimeout, 1),
+    create: checkBoolean('options.create', o.create),
+    logger: checkLogger(o.logger),
   })
+}
+
+/**
+ * @param {string} what
+ * @param {unknown} value
+ * @returns {boolean}
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when not a boolean
+ */
+function checkBoolean(what, value) {
+  if (typeof value !== 'boolean')
+    throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', `${what} must be true or false; got ${describe(value)}`)
+  return value
 }
 
 /** @param {string} what @param {unknown} value */
@@ -243,7 +266,7 @@ function checkBackoff(backoff) {
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
  */
 function checkJobOptions(options, now) {
-  if (options === undefined) return null
+  if (options === undefined || options === null) return null
   const o = checkObject('add() option', options, ['delay', 'runAt', 'priority', 'maxAttempts', 'key'])
   if (o.delay !== undefined && o.runAt !== undefined) {
     throw queueError(TypeError, 'ERR_INVALID_ARG_VALUE', 'add() options delay and runAt are exclusive: give one')
@@ -282,11 +305,14 @@ function checkProcessOptions(options) {
 }
 
 /**
- * @param {unknown} options the argument of getFailed(): `{ limit, offset }`
+ * @param {unknown} options the argument of getFailed() or list(): `{ limit, offset }` (list()
+ *   also takes `state`, checked by its caller)
+ * @param {string} [what] the method, for messages
+ * @param {readonly string[]} [known] its option names
  * @returns {{limit: number, offset: number}}
  */
-function checkPage(options) {
-  const o = checkObject('getFailed() option', options ?? {}, ['limit', 'offset'])
+function checkPage(options, what = 'getFailed()', known = ['limit', 'offset']) {
+  const o = checkObject(`${what} option`, options ?? {}, known)
   return {
     limit: o.limit === undefined ? 100 : checkNumber('options.limit', o.limit, { min: 0, max: 2 ** 31 - 1, integer: true }),
     offset: o.offset === undefined ? 0 : checkNumber('options.offset', o.offset, { min: 0, max: 2 ** 31 - 1, integer: true }),
@@ -300,7 +326,7 @@ function checkPage(options) {
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`; {RangeError} `ERR_OUT_OF_RANGE`
  */
 function checkCloseOptions(options, fallback) {
-  if (options === undefined) return fallback
+  if (options === undefined || options === null) return fallback
   const o = checkObject('close() option', options, ['timeout'])
   return o.timeout === undefined ? fallback : ms('close() option timeout', o.timeout)
 }

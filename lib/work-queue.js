@@ -34,6 +34,7 @@ const JOBS = 3
 const ADDED = 4
 const NUMBERS = 5
 const ROWS = 6
+const CHECK = 7
 
 /**
  * @typedef {object} Operation
@@ -61,6 +62,8 @@ class WorkQueue {
   /** @type {NodeJS.Timeout | null} */
   #retryTimer = null
   #backoff = new Backoff(POLICIES.busy)
+  /** @type {import('./logger').Log} */
+  #log
   /** @type {Array<() => void>} */
   #idleWaiters = []
 
@@ -71,9 +74,11 @@ class WorkQueue {
    * @param {(count: number) => void} options.onCount called with the rows in the queue right
    *   after each operation, just before that operation settles
    * @param {() => void} options.onWrite called after a batch whose write transaction committed
+   * @param {import('./logger').Log} options.log
    */
-  constructor(native, { busyTimeout, onCount, onWrite }) {
+  constructor(native, { busyTimeout, onCount, onWrite, log }) {
     this.#native = native
+    this.#log = log
     this.#busyTimeout = busyTimeout
     this.#onCount = onCount
     this.#onWrite = onWrite
@@ -188,6 +193,14 @@ class WorkQueue {
   #deferBusy(rest, out) {
     const now = performance.now()
     const keep = []
+    const expired = rest.filter((op) => now >= op.deadline).length
+    if (expired > 0) {
+      this.#log.warn(
+        'busy-timeout',
+        { ops: expired, busyTimeout: this.#busyTimeout },
+        "operations gave up waiting for another process's write lock",
+      )
+    }
     for (const op of rest) {
       if (now >= op.deadline) {
         op.reject(queueError(Error, out.busyCode ?? 'SQLITE_BUSY', `${out.busyMessage} (waited busyTimeout=${this.#busyTimeout} ms)`))
@@ -196,10 +209,16 @@ class WorkQueue {
     this.#pending.unshift(...keep)
     if (this.#pending.length === 0) return this.#notifyIdle()
     // A ref'd timer: operations are pending, so the process is not idle and must not exit.
+    const delayMs = this.#backoff.next()
+    this.#log.debug(
+      'busy',
+      { ops: this.#pending.length, delayMs: Math.round(delayMs * 10) / 10 },
+      'another process holds the write lock; waiting',
+    )
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null
       this.#flush()
-    }, this.#backoff.next())
+    }, delayMs)
   }
 
   /**
@@ -263,7 +282,8 @@ function decode({ nums, texts, completed }) {
         jobs[j] = { id: nums[n], attempts: nums[n + 1], maxAttempts: nums[n + 2], dead: nums[n + 3] === 1, text: texts[t++] }
         n += 4
       }
-      results[i] = { jobs, nextDue: nums[n++] }
+      results[i] = { jobs, nextDue: nums[n], expired: nums[n + 1] }
+      n += 2
     } else if (tag === ROWS) {
       const k = nums[n++]
       const rows = new Array(k)
@@ -273,6 +293,11 @@ function decode({ nums, texts, completed }) {
         rows[j] = { id, state, priority, attempts, maxAttempts, createdAt, runAt, startedAt, failedAt, text: texts[t++], error: texts[t++] }
       }
       results[i] = rows
+    } else if (tag === CHECK) {
+      const [before, after, k] = nums.slice(n, n + 3)
+      n += 3
+      results[i] = { counterBefore: before >= 0 ? before : null, counterAfter: after, problems: texts.slice(t, t + k) }
+      t += k
     } else if (tag === ERROR) {
       const code = texts[t++]
       results[i] = queueError(Error, code, texts[t++])

@@ -15,7 +15,7 @@ const { queueError } = require('./errors')
 /**
  * @typedef {import('./consumer').Delivery} Delivery
  * @typedef {import('./consumer').Consumer} Consumer
- * @typedef {{emit: (event: string, ...args: any[]) => void, report: (err: Error) => void}} Host
+ * @typedef {import('./consumer').Host} Host
  * @typedef {{maxAttempts: number | undefined, backoff: import('./options').Backoff, jobTimeout: number | undefined}} Policy
  */
 
@@ -32,10 +32,17 @@ const { queueError } = require('./errors')
  */
 async function settleFailure(consumer, host, policy, delivery, task, error) {
   const { attempts, maxAttempts } = delivery
+  const code = /** @type {{code?: unknown}} */ (error)?.code
   if (maxAttempts === -1 || attempts < maxAttempts) {
     const delay = retryDelay(policy.backoff, attempts)
-    if (await consumer.retry(delivery, delay, error)) host.emit('retrying', task, error, delay)
-  } else if (await consumer.fail(delivery, error)) host.emit('failed', task, error)
+    if (await consumer.retry(delivery, delay, error)) {
+      host.log.info('retry', { id: delivery.id, attempts, delayMs: delay, code }, 'a failed job will run again after its backoff')
+      host.emit('retrying', task, error, delay)
+    }
+  } else if (await consumer.fail(delivery, error)) {
+    host.log.warn('dead-letter', { id: delivery.id, attempts, code }, 'a job ran out of attempts and became a dead letter')
+    host.emit('failed', task, error)
+  }
 }
 
 /** process(): runs handlers, up to `concurrency` at once. */

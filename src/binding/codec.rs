@@ -12,12 +12,15 @@
 //!   - `IDS`: a length `k`, then `k` ids;
 //!   - `ADDED`: the id, then `1` if a row was inserted (`0`: a live job had the key);
 //!   - `JOBS`: a length `k`, then per job its id, attempts, attempts allowed (-1: unlimited) and
-//!     `1` if it went to `failed` instead (out of attempts), then when the next delayed job is due (wall ms, 0: none); `texts`
+//!     `1` if it went to `failed` instead (out of attempts), then when the next delayed job is due
+//!     (wall ms, 0: none) and how many void leases went back to the queue first; `texts`
 //!     holds each job's JSON text, or `"\0"` followed by why the row cannot be delivered;
 //!   - `NUMBERS`: a length `k`, then `k` numbers;
 //!   - `ROWS`: a length `k`, then per row id, state, priority, attempts, max_attempts, created_at,
 //!     run_at, started_at, failed_at (-1 for none); `texts` holds per row its job text (as for
-//!     `JOBS`) and its stored error JSON (`""` for none).
+//!     `JOBS`) and its stored error JSON (`""` for none);
+//!   - `CHECK`: the counter before (-1: not exactly one counter row), after, and a count `k`;
+//!     `texts` holds `k` lines of `PRAGMA integrity_check` (none: the file is sound).
 //!
 //!   `counts[i]` is the rows in the queue right after operation `i`.
 //!
@@ -103,6 +106,12 @@ pub mod kind {
     /// Is the job still claimed by this object? nums: id.
     #[napi]
     pub const OP_OWNED: u32 = 21;
+    /// One job by id, whatever its state. nums: id.
+    #[napi]
+    pub const OP_GET: u32 = 22;
+    /// Integrity check and counter repair.
+    #[napi]
+    pub const OP_CHECK: u32 = 23;
 }
 
 /// Shape tags of the output `nums` tape (see the module docs).
@@ -123,6 +132,8 @@ pub mod shape {
     pub const NUMBERS: f64 = 5.0;
     /// A list of job rows.
     pub const ROWS: f64 = 6.0;
+    /// A check's report.
+    pub const CHECK: f64 = 7.0;
 }
 
 /// Reads the input tapes in order.
@@ -237,6 +248,8 @@ impl Reader {
             kind::OP_SHRINK => Op::Shrink(self.small("shrink")?),
             kind::OP_CHECKPOINT => Op::Checkpoint,
             kind::OP_BACKUP => Op::Backup(self.text("backup")?),
+            kind::OP_GET => Op::Get(self.int("get")?),
+            kind::OP_CHECK => Op::Check,
             other => {
                 return Err(QueueError::InvalidArg(format!(
                     "unknown operation kind {other}"
@@ -302,7 +315,11 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
                 nums.extend([shape::NUMBERS, values.len() as f64]);
                 nums.extend(values.into_iter().map(|n| n as f64));
             }
-            OpResult::Claimed { jobs, next_due } => {
+            OpResult::Claimed {
+                jobs,
+                next_due,
+                expired,
+            } => {
                 nums.extend([shape::JOBS, jobs.len() as f64]);
                 for ClaimedJob {
                     id,
@@ -315,7 +332,7 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
                     nums.extend([id as f64, attempts as f64, opt(max_attempts), flag(dead)]);
                     texts.push(job_text(job));
                 }
-                nums.push(next_due as f64);
+                nums.extend([next_due as f64, expired as f64]);
             }
             OpResult::Rows(rows) => {
                 nums.extend([shape::ROWS, rows.len() as f64]);
@@ -334,6 +351,15 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
                     texts.push(job_text(row.job));
                     texts.push(row.error.unwrap_or_default());
                 }
+            }
+            OpResult::Check(report) => {
+                nums.extend([
+                    shape::CHECK,
+                    opt(report.counter_before),
+                    report.counter_after as f64,
+                    report.problems.len() as f64,
+                ]);
+                texts.extend(report.problems);
             }
             OpResult::Failed(err) => {
                 nums.push(shape::ERROR);
@@ -356,6 +382,7 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::CheckReport;
 
     #[test]
     fn decode_reads_each_tape_in_order() {
@@ -438,10 +465,16 @@ mod tests {
                         dead: false,
                     }],
                     next_due: 77,
+                    expired: 3,
                 },
+                OpResult::Check(CheckReport {
+                    problems: vec!["row 3 missing from index".into()],
+                    counter_before: None,
+                    counter_after: 6,
+                }),
                 OpResult::Failed(QueueError::JobNotFound(9)),
             ],
-            counts: vec![1, 1, 1, 1, 1],
+            counts: vec![1, 1, 1, 1, 1, 1],
             busy: None,
             wrote: true,
         });
@@ -449,18 +482,19 @@ mod tests {
             out.nums,
             vec![
                 4.0, 4.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 1.0, 5.0, 2.0, -1.0, 0.0, 77.0,
-                -1.0
+                3.0, 7.0, -1.0, 6.0, 1.0, -1.0
             ]
         );
         assert_eq!(
             out.texts,
             vec![
                 "\0job is NULL",
+                "row 3 missing from index",
                 "ERR_JOB_NOT_FOUND",
                 "Job id 9 is not in the queue"
             ]
         );
-        assert_eq!(out.counts, vec![1.0; 5]);
-        assert_eq!(out.completed, 5);
+        assert_eq!(out.counts, vec![1.0; 6]);
+        assert_eq!(out.completed, 6);
     }
 }

@@ -24,6 +24,9 @@ pub struct NativeOptions {
     /// Largest database file size in bytes (`PRAGMA max_page_count`), or absent for no limit but
     /// SQLite's own.
     pub max_file_size: Option<f64>,
+    /// Whether `open()` may create the file and its tables (default true); false: a missing file
+    /// or one without a queue is refused with `ERR_NOT_A_QUEUE`.
+    pub create: Option<bool>,
 }
 
 /// What `open()` resolves to.
@@ -68,6 +71,7 @@ impl NativeQueue {
             },
             visibility_timeout: Duration::from_millis(options.visibility_timeout_ms.max(0.0) as u64),
             max_file_size: options.max_file_size.map(|b| b.max(0.0) as u64),
+            create: options.create.unwrap_or(true),
             ..Options::default()
         };
         NativeQueue {
@@ -77,8 +81,8 @@ impl NativeQueue {
 
     /// Opens the file (creating and migrating it) and returns to the queue the jobs claimed by
     /// owners that are gone. Resolves `{ count, recovered, ready }`. Rejects with
-    /// `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY` or
-    /// `ERR_SCHEMA_TOO_NEW`.
+    /// `SQLITE_CANTOPEN`, `SQLITE_NOTADB`, `SQLITE_READONLY`, `SQLITE_BUSY`, `SQLITE_FULL`,
+    /// `ERR_NOT_A_QUEUE` (with `create: false`) or `ERR_SCHEMA_TOO_NEW`.
     #[napi(catch_unwind, ts_return_type = "Promise<OpenOutput>")]
     pub fn open(&self) -> AsyncTask<CoreTask<OpenInfo, OpenOutput>> {
         let queue = self.queue.clone();

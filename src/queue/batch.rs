@@ -91,13 +91,18 @@ fn run_together(store: &Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, V
 /// Applies `ops` in the open transaction, then brings `queue_count` up to date with one UPDATE
 /// (the net change of counted rows).
 fn apply_all(store: &Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, Vec<i64>)> {
-    let base = store.count()?;
+    let mut base = store.count()?;
     let mut results = Vec::with_capacity(ops.len());
     let mut counts = Vec::with_capacity(ops.len());
     let mut delta = 0;
     for op in ops {
         let (result, change) = apply(store, op, now)?;
         delta += change;
+        if let OpResult::Check(report) = &result {
+            // The check recounted the table, this batch's earlier changes included.
+            base = report.counter_after;
+            delta = 0;
+        }
         counts.push(base + delta);
         results.push(result);
     }
@@ -159,8 +164,13 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<(OpResult, i64)> {
             limit,
             default_max_attempts,
         } => {
-            let (jobs, dead, next_due) = store.claim(*limit, *default_max_attempts, now)?;
-            (OpResult::Claimed { jobs, next_due }, -dead)
+            let claim = store.claim(*limit, *default_max_attempts, now)?;
+            let result = OpResult::Claimed {
+                jobs: claim.jobs,
+                next_due: claim.next_due,
+                expired: claim.expired,
+            };
+            (result, -claim.dead)
         }
         Op::Ack(id) => {
             let acked = store.ack(*id)?;
@@ -187,6 +197,8 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<(OpResult, i64)> {
         Op::Renew => (OpResult::Count(store.renew(now)?), 0),
         Op::Poll => (OpResult::Bool(store.poll()?), 0),
         Op::Stats => (OpResult::Numbers(store.stats()?), 0),
+        Op::Get(id) => (OpResult::Rows(store.get(*id)?), 0),
+        Op::Check => (OpResult::Check(store.check()?), 0),
         Op::List {
             state,
             limit,

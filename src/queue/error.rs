@@ -22,6 +22,9 @@ pub enum QueueError {
     /// The file's schema is newer than this library knows (code `ERR_SCHEMA_TOO_NEW`); the value
     /// is the file's `PRAGMA user_version`.
     SchemaTooNew(i64),
+    /// The file is missing or holds no queue, and the queue was opened with `create: false` (code
+    /// `ERR_NOT_A_QUEUE`); the value says which, and the file was not changed.
+    NotAQueue(String),
     /// A Rust panic was caught at the boundary (code `ERR_INTERNAL`); this is a bug, please report it.
     Internal(String),
     /// SQLite refused the operation. `code` is the primary result code's name (`SQLITE_BUSY`,
@@ -43,6 +46,7 @@ impl QueueError {
             QueueError::JobNotFound(_) => "ERR_JOB_NOT_FOUND",
             QueueError::InvalidArg(_) => "ERR_INVALID_ARG",
             QueueError::SchemaTooNew(_) => "ERR_SCHEMA_TOO_NEW",
+            QueueError::NotAQueue(_) => "ERR_NOT_A_QUEUE",
             QueueError::Internal(_) => "ERR_INTERNAL",
             QueueError::Sqlite { code, .. } => code,
         }
@@ -71,6 +75,7 @@ impl fmt::Display for QueueError {
                 "The queue file has schema version {v}, newer than this library supports: \
                  upgrade sqlite-persistent-queue"
             ),
+            QueueError::NotAQueue(what) => f.write_str(what),
             QueueError::Internal(what) => write!(f, "Internal error (please report it): {what}"),
             QueueError::Sqlite { message, .. } => f.write_str(message),
         }

@@ -129,6 +129,11 @@ pub enum Op {
     /// Write a copy of the queue to this path with SQLite's online backup API, after the batch
     /// commits; yields [`OpResult::Bool`] true.
     Backup(String),
+    /// The job with this id, whatever its state; yields [`OpResult::Rows`] (one row, or none).
+    Get(i64),
+    /// SQLite's integrity check, and `queue_count` set to the live rows; yields
+    /// [`OpResult::Check`].
+    Check,
 }
 
 impl Op {
@@ -148,6 +153,7 @@ impl Op {
                 | Op::Poll
                 | Op::Stats
                 | Op::List { .. }
+                | Op::Get(_)
                 | Op::Shrink(_)
                 | Op::Checkpoint
                 | Op::Backup(_)
@@ -199,6 +205,17 @@ pub struct JobRow {
     pub error: Option<String>,
 }
 
+/// What [`Op::Check`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// What `PRAGMA integrity_check` reported (empty: the file is sound), at most 100 lines.
+    pub problems: Vec<String>,
+    /// `queue_count` before the check (None: not exactly one counter row).
+    pub counter_before: Option<i64>,
+    /// `queue_count` after it: the live rows (every state but `failed`).
+    pub counter_after: i64,
+}
+
 /// The result of one operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
@@ -214,13 +231,15 @@ pub enum OpResult {
     Bool(bool),
     /// Job ids in order.
     Ids(Vec<i64>),
-    /// Jobs claimed, in claim order, and when the next delayed job is due (wall-clock ms since
-    /// the epoch; 0: none is delayed).
+    /// Jobs claimed, in claim order, when the next delayed job is due (wall-clock ms since the
+    /// epoch; 0: none is delayed), and how many void leases went back to the queue first.
     Claimed {
         /// The jobs.
         jobs: Vec<ClaimedJob>,
         /// When the next delayed job is due.
         next_due: i64,
+        /// Running jobs of any owner whose lease was void, returned to `queued` by this claim.
+        expired: i64,
     },
     /// A number of jobs or pages.
     Count(i64),
@@ -228,6 +247,8 @@ pub enum OpResult {
     Numbers(Vec<i64>),
     /// Listed jobs.
     Rows(Vec<JobRow>),
+    /// What a check found and did.
+    Check(CheckReport),
     /// This operation failed; nothing of it was written.
     Failed(QueueError),
 }

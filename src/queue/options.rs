@@ -29,6 +29,10 @@ pub struct Options {
     /// Largest size of the database file in bytes (`PRAGMA max_page_count`); writes past it fail
     /// with `SQLITE_FULL`. `None`: SQLite's own limit.
     pub max_file_size: Option<u64>,
+    /// Whether `open()` may create the file and the queue's tables. False: a missing file, or an
+    /// SQLite file without the `queue` table, is refused with `ERR_NOT_A_QUEUE` and left as it
+    /// was (operator tools that must not create a queue by mistake).
+    pub create: bool,
 }
 
 impl Default for Options {
@@ -38,6 +42,7 @@ impl Default for Options {
             attempt_timeout: Duration::ZERO,
             visibility_timeout: Duration::from_secs(30),
             max_file_size: None,
+            create: true,
         }
     }
 }

@@ -400,6 +400,11 @@ fn an_expired_lease_lets_another_owner_claim_and_the_old_owner_cannot_ack() {
             .collect::<Vec<_>>(),
         vec![1, 2]
     );
+    assert!(
+        matches!(out.results[0], OpResult::Claimed { expired: 1, .. }),
+        "the claim reports the void lease it returned: {:?}",
+        out.results[0]
+    );
     let out = a.execute(&[Op::Ack(1), Op::Renew]).expect("a acks late");
     assert_eq!(out.results, vec![OpResult::Bool(false), OpResult::Count(0)]);
     let out = b
@@ -1123,4 +1128,94 @@ fn claims_read_the_partial_indexes_not_the_table() {
     assert!(next.contains("queue_delayed"), "{next}");
     let failed = plan("SELECT id FROM queue WHERE state = 2 ORDER BY id LIMIT 10");
     assert!(failed.contains("queue_failed"), "{failed}");
+}
+
+fn rows(outcome: &BatchOutcome, index: usize) -> Vec<JobRow> {
+    match &outcome.results[index] {
+        OpResult::Rows(rows) => rows.clone(),
+        other => panic!("expected rows, got {other:?}"),
+    }
+}
+
+#[test]
+fn get_reads_one_job_in_any_state() {
+    let db = TempDb::new("get");
+    let q = opened(&db);
+    q.execute(&[add("\"a\""), add("\"b\""), claim(1)])
+        .expect("claim");
+    let out = q
+        .execute(&[Op::Get(1), Op::Get(2), Op::Get(99)])
+        .expect("gets");
+    let first = rows(&out, 0);
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].id, first[0].state, first[0].attempts),
+        (1, JobState::Running, 1)
+    );
+    assert_eq!(first[0].job, Ok("\"a\"".to_string()));
+    assert_eq!(rows(&out, 1)[0].state, JobState::Queued);
+    assert!(rows(&out, 2).is_empty());
+}
+
+#[test]
+fn check_repairs_a_counter_raw_sql_left_wrong_and_reports_a_sound_file() {
+    let db = TempDb::new("check");
+    let q = opened(&db);
+    q.execute(&[add("1"), add("2"), add("3")]).expect("adds");
+    let raw = rusqlite::Connection::open(db.path()).expect("conn");
+    raw.execute_batch(
+        "INSERT INTO queue (job) VALUES ('4'); UPDATE queue SET state = 2 WHERE id = 1;
+         INSERT INTO queue_count (counter) VALUES (7);",
+    )
+    .expect("raw writes");
+    let out = q.execute(&[Op::Check, add("5")]).expect("check");
+    match &out.results[0] {
+        OpResult::Check(report) => {
+            assert_eq!(report.problems, Vec::<String>::new());
+            assert_eq!(report.counter_before, None, "two counter rows");
+            assert_eq!(
+                report.counter_after, 3,
+                "jobs 2, 3 and 4; job 1 is a dead letter"
+            );
+        }
+        other => panic!("expected a check, got {other:?}"),
+    }
+    assert_eq!(out.counts, vec![3, 4], "counts follow the repair");
+    let (rows, counter): (i64, i64) = raw
+        .query_row("SELECT count(*), sum(counter) FROM queue_count", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("counter");
+    assert_eq!((rows, counter), (1, 4));
+}
+
+#[test]
+fn create_false_refuses_a_missing_file_and_an_sqlite_file_without_a_queue_and_changes_neither() {
+    let db = TempDb::new("nocreate");
+    let existing = || Options {
+        create: false,
+        ..Options::default()
+    };
+    let missing = Queue::new(db.path(), existing());
+    let err = missing.open().expect_err("no file");
+    assert_eq!(err.code(), "ERR_NOT_A_QUEUE");
+    assert!(
+        !std::path::Path::new(&db.path()).exists(),
+        "nothing created"
+    );
+    let other = db.0.join("other.sqlite").to_string_lossy().into_owned();
+    rusqlite::Connection::open(&other)
+        .expect("conn")
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .expect("other db");
+    let before = std::fs::read(&other).expect("read");
+    let err = Queue::new(other.clone(), existing())
+        .open()
+        .expect_err("no queue table");
+    assert_eq!(err.code(), "ERR_NOT_A_QUEUE");
+    assert!(err.to_string().contains("without a queue table"), "{err}");
+    assert_eq!(std::fs::read(&other).expect("read"), before, "unchanged");
+    opened(&db).close().expect("close");
+    let q = Queue::new(db.path(), existing());
+    q.open().expect("an existing queue opens");
 }

@@ -10,6 +10,19 @@ use crate::queue::error::{QueueError, Result};
 use crate::queue::op::{ClaimedJob, ErrorInfo, NewJob};
 use crate::queue::schema::{delayed, failed, live_key, queued, running};
 
+/// What [`Store::claim`] did.
+pub struct Claim {
+    /// The jobs, in claim order (priority, then id).
+    pub jobs: Vec<ClaimedJob>,
+    /// How many of them went to `failed` instead, out of attempts.
+    pub dead: i64,
+    /// When the next delayed job is due, wall ms (0: none is delayed).
+    pub next_due: i64,
+    /// Running jobs whose lease was void (their owner hung, or its boot is over) that went back
+    /// to `queued` first, any owner's.
+    pub expired: i64,
+}
+
 impl Store {
     /// Inserts one job, `queued` (or `delayed` when its `run_at` is after `now`); returns its id
     /// and true, or, when a live job has its key, that job's id and false (nothing inserted).
@@ -84,14 +97,8 @@ impl Store {
     /// the monotonic clock: first the delayed jobs that are due and the running ones whose lease
     /// is void go back to `queued`, then the queued jobs are taken highest priority first, FIFO
     /// within one. A job claimed more than its `max_attempts` (else `default_max_attempts`) times
-    /// goes to `failed` instead (it is returned with `dead` set). Returns the jobs in claim order,
-    /// how many went to `failed`, and when the next delayed job is due (0: none).
-    pub fn claim(
-        &self,
-        limit: u32,
-        default_max_attempts: Option<i64>,
-        now: i64,
-    ) -> Result<(Vec<ClaimedJob>, i64, i64)> {
+    /// goes to `failed` instead (it is returned with `dead` set).
+    pub fn claim(&self, limit: u32, default_max_attempts: Option<i64>, now: i64) -> Result<Claim> {
         let mono = monotonic_ms();
         self.conn
             .prepare_cached(concat!(
@@ -102,7 +109,8 @@ impl Store {
                 " AND run_at <= ?1"
             ))?
             .execute(params![now])?;
-        self.conn
+        let expired = self
+            .conn
             .prepare_cached(concat!(
                 "UPDATE queue SET state = ",
                 queued!(),
@@ -116,7 +124,7 @@ impl Store {
                 ":timens": self.owner.timens,
                 ":mono": mono,
                 ":now": now,
-            })?;
+            })? as i64;
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             running!(),
@@ -182,7 +190,12 @@ impl Store {
                 delayed!()
             ))?
             .query_row([], |r| r.get(0))?;
-        Ok((jobs, dead, next_due.unwrap_or(0)))
+        Ok(Claim {
+            jobs,
+            dead,
+            next_due: next_due.unwrap_or(0),
+            expired,
+        })
     }
 
     /// Acknowledges a job this owner claimed: deletes it. Returns false when the row is gone or no

@@ -154,6 +154,37 @@ fn connect(path: &str) -> Result<Connection> {
         .map_err(|e| explain_cantopen(path, e.into()))
 }
 
+/// Opens an existing queue file without creating anything: a missing file, or an SQLite file
+/// without the `queue` table, is `ERR_NOT_A_QUEUE`; a file that is not SQLite is `SQLITE_NOTADB`.
+fn connect_existing(path: &str) -> Result<Connection> {
+    if path.is_empty() || path == ":memory:" {
+        return Err(QueueError::NotAQueue(
+            "an in-memory queue always starts empty: there is no queue to open without creating one"
+                .into(),
+        ));
+    }
+    if !std::path::Path::new(path).is_file() {
+        return Err(QueueError::NotAQueue(format!(
+            "{path}: no such file; pass the path of an existing queue file"
+        )));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(literal_path(path), flags)
+        .map_err(|e| explain_cantopen(path, e.into()))?;
+    let is_queue: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !is_queue {
+        return Err(QueueError::NotAQueue(format!(
+            "{path} is an SQLite database without a queue table: it was left as it was; pass the \
+             path of a queue file"
+        )));
+    }
+    Ok(conn)
+}
+
 /// Says so when `SQLITE_CANTOPEN` comes from a path that is too long for SQLite.
 fn explain_cantopen(path: &str, err: QueueError) -> QueueError {
     if err.code() != "SQLITE_CANTOPEN" {
@@ -199,7 +230,8 @@ impl Store {
     /// owner token for this open.
     ///
     /// Errors: `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (not an SQLite file; the file is
-    /// not modified), `SQLITE_READONLY`, `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`, `SQLITE_FULL` (the
+    /// not modified), `ERR_NOT_A_QUEUE` (with `create: false`: no file, or no queue in it),
+    /// `SQLITE_READONLY`, `SQLITE_BUSY`, `ERR_SCHEMA_TOO_NEW`, `SQLITE_FULL` (the
     /// disk is full: SQLite cannot create the `-wal` and `-shm` files, which it reports as
     /// `SQLITE_IOERR` for the latter).
     pub fn open(path: &str, options: &Options) -> Result<Store> {
@@ -207,7 +239,11 @@ impl Store {
     }
 
     fn connect_and_migrate(path: &str, options: &Options) -> Result<Store> {
-        let conn = connect(path)?;
+        let conn = if options.create {
+            connect(path)?
+        } else {
+            connect_existing(path)?
+        };
         conn.busy_timeout(options.attempt_timeout)?;
         // Query plans that never depend on bound values: without this SQLite re-prepares the claim
         // (its LIMIT, and variables compared with partial indexes' conditions) at every execution
@@ -363,6 +399,7 @@ fn error_json(error: &ErrorInfo) -> String {
 
 pub(crate) use {lease_void, no_owner};
 
+mod check;
 mod jobs;
 mod read;
 mod upkeep;

@@ -139,21 +139,35 @@ impl Store {
             ),
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![limit, offset], |r| {
-            Ok(JobRow {
-                id: r.get(0)?,
-                state: JobState::from_i64(r.get(1)?).unwrap_or(state),
-                priority: r.get(2)?,
-                attempts: r.get(3)?,
-                max_attempts: r.get(4)?,
-                created_at: r.get(5)?,
-                run_at: r.get(6)?,
-                started_at: r.get(7)?,
-                failed_at: r.get(8)?,
-                job: job_text(r.get_ref(9)?),
-                error: r.get(10)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![limit, offset], job_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<JobRow>>>()?)
     }
+
+    /// The job with this id, whatever its state (a dead letter too): one row, or none.
+    pub fn get(&self, id: i64) -> Result<Vec<JobRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+                    failed_at, job, last_error FROM queue WHERE id = ?1",
+        )?;
+        let rows = stmt.query_map(params![id], job_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<JobRow>>>()?)
+    }
+}
+
+/// A row of `SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+/// failed_at, job, last_error`. A state this library does not know reads as `failed`.
+fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+    Ok(JobRow {
+        id: r.get(0)?,
+        state: JobState::from_i64(r.get(1)?).unwrap_or(JobState::Failed),
+        priority: r.get(2)?,
+        attempts: r.get(3)?,
+        max_attempts: r.get(4)?,
+        created_at: r.get(5)?,
+        run_at: r.get(6)?,
+        started_at: r.get(7)?,
+        failed_at: r.get(8)?,
+        job: job_text(r.get_ref(9)?),
+        error: r.get(10)?,
+    })
 }
