@@ -234,6 +234,24 @@ async function fillUntilRefused(q) {
   }
 }
 
+/**
+ * Drains `q` with a `next` listener until `empty`; resolves how many jobs were delivered and the
+ * codes of the `error` events meanwhile.
+ */
+async function countDrain(q) {
+  const errors = []
+  q.on('error', (err) => errors.push(err.code))
+  let delivered = 0
+  q.on('next', () => {
+    delivered++
+    q.done()
+  })
+  const emptied = once(q, 'empty')
+  q.start()
+  await emptied
+  return { delivered, errors }
+}
+
 /** Drains `q` with a `next` listener; resolves the jobs delivered once `empty` fires. */
 async function drainAll(q) {
   const delivered = []
@@ -285,19 +303,8 @@ test(
     await filler.close()
     assert.ok(stored > 1000, `only ${stored} small jobs fit in 256 KiB`)
     const q = new PersistentQueue(file(), 1000, { maxFileSize: 256 * 1024 })
-    const errors = []
-    q.on('error', (err) => errors.push(err.code))
     await q.open()
-    let delivered = 0
-    q.on('next', () => {
-      delivered++
-      q.done()
-    })
-    const emptied = once(q, 'empty')
-    q.start()
-    await emptied
-    assert.equal(delivered, stored)
-    assert.deepEqual(errors, [], 'no claim was refused')
+    assert.deepEqual(await countDrain(q), { delivered: stored, errors: [] }, 'no claim was refused')
     await q.close()
   },
 )
@@ -312,20 +319,9 @@ test(
     await big.addAll(Array.from({ length: 20_000 }, (_, i) => i))
     await big.close()
     const q = new PersistentQueue(file(), 1000, { maxFileSize: 64 * 1024 })
-    const errors = []
-    q.on('error', (err) => errors.push(err.code))
     await q.open()
     await assert.rejects(q.add('over the cap'), { code: 'SQLITE_FULL', message: /maxFileSize/ })
-    let delivered = 0
-    q.on('next', () => {
-      delivered++
-      q.done()
-    })
-    const emptied = once(q, 'empty')
-    q.start()
-    await emptied
-    assert.equal(delivered, 20_000)
-    assert.deepEqual(errors, [])
+    assert.deepEqual(await countDrain(q), { delivered: 20_000, errors: [] })
     assert.equal(typeof (await q.add('below the cap again')), 'number')
     await q.close()
   },

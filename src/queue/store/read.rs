@@ -10,6 +10,15 @@ use crate::queue::error::Result;
 use crate::queue::op::JobRow;
 use crate::queue::schema::{delayed, failed, queued, running, JobState};
 
+/// The `SELECT` of a listed job's columns, in the order [`job_row`] reads them; the caller
+/// appends the `WHERE` clause.
+macro_rules! job_columns {
+    () => {
+        "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
+                failed_at, job, last_error FROM queue"
+    };
+}
+
 impl Store {
     /// True when a claim could find something new: another connection committed since the
     /// previous committed poll (the first poll answers true), or a lease is void (its owner hangs
@@ -114,26 +123,26 @@ impl Store {
     pub fn list(&self, state: JobState, limit: u32, offset: u32) -> Result<Vec<JobRow>> {
         let sql = match state {
             JobState::Queued => concat!(
-                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-                        failed_at, job, last_error FROM queue WHERE state = ",
+                job_columns!(),
+                " WHERE state = ",
                 queued!(),
                 " ORDER BY priority DESC, id LIMIT ?1 OFFSET ?2"
             ),
             JobState::Delayed => concat!(
-                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-                        failed_at, job, last_error FROM queue WHERE state = ",
+                job_columns!(),
+                " WHERE state = ",
                 delayed!(),
                 " ORDER BY run_at, id LIMIT ?1 OFFSET ?2"
             ),
             JobState::Running => concat!(
-                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-                        failed_at, job, last_error FROM queue WHERE state = ",
+                job_columns!(),
+                " WHERE state = ",
                 running!(),
                 " ORDER BY id LIMIT ?1 OFFSET ?2"
             ),
             JobState::Failed => concat!(
-                "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-                        failed_at, job, last_error FROM queue WHERE state = ",
+                job_columns!(),
+                " WHERE state = ",
                 failed!(),
                 " ORDER BY id LIMIT ?1 OFFSET ?2"
             ),
@@ -145,17 +154,15 @@ impl Store {
 
     /// The job with this id, whatever its state (a dead letter too): one row, or none.
     pub fn get(&self, id: i64) -> Result<Vec<JobRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-                    failed_at, job, last_error FROM queue WHERE id = ?1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(concat!(job_columns!(), " WHERE id = ?1"))?;
         let rows = stmt.query_map(params![id], job_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<JobRow>>>()?)
     }
 }
 
-/// A row of `SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-/// failed_at, job, last_error`. A state this library does not know reads as `failed`.
+/// A row of [`job_columns`]. A state this library does not know reads as `failed`.
 fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
         id: r.get(0)?,
