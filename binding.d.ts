@@ -102,9 +102,6 @@ export declare const OP_ADD_JOB: number
 /** Write a copy of the queue to a file. texts: path. */
 export declare const OP_BACKUP: number
 
-/** Integrity check and counter repair. */
-export declare const OP_CHECK: number
-
 /** Copy the WAL into the main file and truncate it. */
 export declare const OP_CHECKPOINT: number
 
@@ -126,6 +123,9 @@ export declare const OP_GET: number
 /** Is the job live? nums: id. */
 export declare const OP_HAS: number
 
+/** SQLite's integrity check (after the batch, outside its transaction). */
+export declare const OP_INTEGRITY: number
+
 /** List jobs of a state. nums: state (0 queued, 1 running, 2 failed, 3 delayed), limit, offset. */
 export declare const OP_LIST: number
 
@@ -137,6 +137,9 @@ export declare const OP_POLL: number
 
 /** Delete every queued and delayed job. */
 export declare const OP_PURGE: number
+
+/** Set `queue_count` to the live rows: counter before (-1: broken) and after. */
+export declare const OP_RECOUNT: number
 
 /** Give a delivered job this object claimed back to the queue. nums: id. */
 export declare const OP_RELEASE: number

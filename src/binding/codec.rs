@@ -19,8 +19,7 @@
 //!   - `ROWS`: a length `k`, then per row id, state, priority, attempts, max_attempts, created_at,
 //!     run_at, started_at, failed_at (-1 for none); `texts` holds per row its job text (as for
 //!     `JOBS`) and its stored error JSON (`""` for none);
-//!   - `CHECK`: the counter before (-1: not exactly one counter row), after, and a count `k`;
-//!     `texts` holds `k` lines of `PRAGMA integrity_check` (none: the file is sound).
+//!   - `TEXTS`: a count `k`; `texts` holds `k` lines.
 //!
 //!   `counts[i]` is the rows in the queue right after operation `i`.
 //!
@@ -109,9 +108,12 @@ pub mod kind {
     /// One job by id, whatever its state. nums: id.
     #[napi]
     pub const OP_GET: u32 = 22;
-    /// Integrity check and counter repair.
+    /// SQLite's integrity check (after the batch, outside its transaction).
     #[napi]
-    pub const OP_CHECK: u32 = 23;
+    pub const OP_INTEGRITY: u32 = 23;
+    /// Set `queue_count` to the live rows: counter before (-1: broken) and after.
+    #[napi]
+    pub const OP_RECOUNT: u32 = 24;
 }
 
 /// Shape tags of the output `nums` tape (see the module docs).
@@ -132,8 +134,8 @@ pub mod shape {
     pub const NUMBERS: f64 = 5.0;
     /// A list of job rows.
     pub const ROWS: f64 = 6.0;
-    /// A check's report.
-    pub const CHECK: f64 = 7.0;
+    /// Lines of text.
+    pub const TEXTS: f64 = 7.0;
 }
 
 /// Reads the input tapes in order.
@@ -249,7 +251,8 @@ impl Reader {
             kind::OP_CHECKPOINT => Op::Checkpoint,
             kind::OP_BACKUP => Op::Backup(self.text("backup")?),
             kind::OP_GET => Op::Get(self.int("get")?),
-            kind::OP_CHECK => Op::Check,
+            kind::OP_INTEGRITY => Op::Integrity,
+            kind::OP_RECOUNT => Op::Recount,
             other => {
                 return Err(QueueError::InvalidArg(format!(
                     "unknown operation kind {other}"
@@ -352,14 +355,9 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
                     texts.push(row.error.unwrap_or_default());
                 }
             }
-            OpResult::Check(report) => {
-                nums.extend([
-                    shape::CHECK,
-                    opt(report.counter_before),
-                    report.counter_after as f64,
-                    report.problems.len() as f64,
-                ]);
-                texts.extend(report.problems);
+            OpResult::Texts(lines) => {
+                nums.extend([shape::TEXTS, lines.len() as f64]);
+                texts.extend(lines);
             }
             OpResult::Failed(err) => {
                 nums.push(shape::ERROR);
@@ -382,7 +380,6 @@ pub fn encode(outcome: BatchOutcome) -> BatchOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::CheckReport;
 
     #[test]
     fn decode_reads_each_tape_in_order() {
@@ -467,11 +464,7 @@ mod tests {
                     next_due: 77,
                     expired: 3,
                 },
-                OpResult::Check(CheckReport {
-                    problems: vec!["row 3 missing from index".into()],
-                    counter_before: None,
-                    counter_after: 6,
-                }),
+                OpResult::Texts(vec!["row 3 missing from index".into()]),
                 OpResult::Failed(QueueError::JobNotFound(9)),
             ],
             counts: vec![1, 1, 1, 1, 1, 1],
@@ -482,7 +475,7 @@ mod tests {
             out.nums,
             vec![
                 4.0, 4.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 1.0, 5.0, 2.0, -1.0, 0.0, 77.0,
-                3.0, 7.0, -1.0, 6.0, 1.0, -1.0
+                3.0, 7.0, 1.0, -1.0
             ]
         );
         assert_eq!(

@@ -51,8 +51,9 @@ pub fn execute(store: &Store, ops: &[Op]) -> BatchOutcome {
     outcome
 }
 
-/// Upkeep that cannot run inside a transaction (VACUUM, checkpoints, backups) runs here, after the
-/// batch committed; each result replaces the placeholder the transaction left.
+/// Upkeep that cannot run inside a transaction (VACUUM, checkpoints, backups) or should not hold
+/// its lock (the integrity check) runs here, after the batch committed; each result replaces the
+/// placeholder the transaction left.
 fn run_after_commit(store: &Store, ops: &[Op], outcome: &mut BatchOutcome) {
     for (op, result) in ops.iter().zip(outcome.results.iter_mut()) {
         // Shrinking and checkpoints are best effort: when another process keeps them from
@@ -70,6 +71,10 @@ fn run_after_commit(store: &Store, ops: &[Op], outcome: &mut BatchOutcome) {
             },
             Op::Backup(path) => match store.backup(path) {
                 Ok(()) => OpResult::Bool(true),
+                Err(e) => OpResult::Failed(e),
+            },
+            Op::Integrity => match store.integrity() {
+                Ok(problems) => OpResult::Texts(problems),
                 Err(e) => OpResult::Failed(e),
             },
             _ => continue,
@@ -98,9 +103,9 @@ fn apply_all(store: &Store, ops: &[Op], now: i64) -> Result<(Vec<OpResult>, Vec<
     for op in ops {
         let (result, change) = apply(store, op, now)?;
         delta += change;
-        if let OpResult::Check(report) = &result {
-            // The check recounted the table, this batch's earlier changes included.
-            base = report.counter_after;
+        if let (Op::Recount, OpResult::Numbers(counter)) = (op, &result) {
+            // The table was recounted, this batch's earlier changes included.
+            base = counter[1];
             delta = 0;
         }
         counts.push(base + delta);
@@ -198,7 +203,10 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<(OpResult, i64)> {
         Op::Poll => (OpResult::Bool(store.poll()?), 0),
         Op::Stats => (OpResult::Numbers(store.stats()?), 0),
         Op::Get(id) => (OpResult::Rows(store.get(*id)?), 0),
-        Op::Check => (OpResult::Check(store.check()?), 0),
+        Op::Recount => {
+            let (before, after) = store.recount()?;
+            (OpResult::Numbers(vec![before.unwrap_or(-1), after]), 0)
+        }
         Op::List {
             state,
             limit,
@@ -213,6 +221,6 @@ fn apply(store: &Store, op: &Op, now: i64) -> Result<(OpResult, i64)> {
             (OpResult::Count(gone), -gone)
         }
         // Placeholder: runs after the commit (see `run_after_commit`).
-        Op::Shrink(_) | Op::Checkpoint | Op::Backup(_) => (OpResult::Count(0), 0),
+        Op::Shrink(_) | Op::Checkpoint | Op::Backup(_) | Op::Integrity => (OpResult::Count(0), 0),
     })
 }

@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 
 pub use batch::BatchOutcome;
 pub use error::{QueueError, Result};
-pub use op::{CheckReport, ClaimedJob, ErrorInfo, JobRow, NewJob, Op, OpResult};
+pub use op::{ClaimedJob, ErrorInfo, JobRow, NewJob, Op, OpResult};
 pub use options::{Durability, Options};
 pub use schema::JobState;
 use store::Store;

@@ -131,9 +131,12 @@ pub enum Op {
     Backup(String),
     /// The job with this id, whatever its state; yields [`OpResult::Rows`] (one row, or none).
     Get(i64),
-    /// SQLite's integrity check, and `queue_count` set to the live rows; yields
-    /// [`OpResult::Check`].
-    Check,
+    /// SQLite's integrity check, after the batch commits, outside any transaction (a read that
+    /// blocks no writer in WAL mode); yields [`OpResult::Texts`]: the problems found (none: sound).
+    Integrity,
+    /// Set `queue_count` to the live rows (every state but `failed`); yields
+    /// [`OpResult::Numbers`]: the counter before (-1: not exactly one integer row) and after.
+    Recount,
 }
 
 impl Op {
@@ -154,6 +157,7 @@ impl Op {
                 | Op::Stats
                 | Op::List { .. }
                 | Op::Get(_)
+                | Op::Integrity
                 | Op::Shrink(_)
                 | Op::Checkpoint
                 | Op::Backup(_)
@@ -205,17 +209,6 @@ pub struct JobRow {
     pub error: Option<String>,
 }
 
-/// What [`Op::Check`] found and did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckReport {
-    /// What `PRAGMA integrity_check` reported (empty: the file is sound), at most 100 lines.
-    pub problems: Vec<String>,
-    /// `queue_count` before the check (None: not exactly one counter row).
-    pub counter_before: Option<i64>,
-    /// `queue_count` after it: the live rows (every state but `failed`).
-    pub counter_after: i64,
-}
-
 /// The result of one operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
@@ -247,8 +240,8 @@ pub enum OpResult {
     Numbers(Vec<i64>),
     /// Listed jobs.
     Rows(Vec<JobRow>),
-    /// What a check found and did.
-    Check(CheckReport),
+    /// Lines of text (see the operation).
+    Texts(Vec<String>),
     /// This operation failed; nothing of it was written.
     Failed(QueueError),
 }

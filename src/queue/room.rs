@@ -30,9 +30,25 @@ pub fn disk_full(db_path: &str) -> bool {
     matches!(filesystem(db_path), Some((_, free)) if free <= MIN_BYTES)
 }
 
+/// True when the file system holding `db_path` is mounted read-only (where that can be read).
+pub fn read_only_filesystem(db_path: &str) -> bool {
+    statvfs(db_path).is_some_and(|st| st.read_only)
+}
+
 /// Size and space available to this user, in bytes, of the file system holding `db_path`.
-#[cfg(unix)]
 fn filesystem(db_path: &str) -> Option<(u64, u64)> {
+    statvfs(db_path).map(|st| (st.total, st.free))
+}
+
+/// What statvfs(3) says of a file system.
+struct FsInfo {
+    total: u64,
+    free: u64,
+    read_only: bool,
+}
+
+#[cfg(unix)]
+fn statvfs(db_path: &str) -> Option<FsInfo> {
     use std::os::unix::ffi::OsStrExt;
     if db_path.is_empty() || db_path == ":memory:" {
         return None;
@@ -48,11 +64,15 @@ fn filesystem(db_path: &str) -> Option<(u64, u64)> {
         return None;
     }
     let unit = st.f_frsize as u64;
-    Some((st.f_blocks as u64 * unit, st.f_bavail as u64 * unit))
+    Some(FsInfo {
+        total: st.f_blocks as u64 * unit,
+        free: st.f_bavail as u64 * unit,
+        read_only: st.f_flag & libc::ST_RDONLY != 0,
+    })
 }
 
 #[cfg(not(unix))]
-fn filesystem(_db_path: &str) -> Option<(u64, u64)> {
+fn statvfs(_db_path: &str) -> Option<FsInfo> {
     None
 }
 

@@ -157,12 +157,25 @@ const V3: &str = concat!(
      PRAGMA user_version = 3;"
 );
 
-/// Drops the original library's counter triggers and recounts, in the same transaction.
-const DROP_ORIGINAL_TRIGGERS: &str = "
-DROP TRIGGER IF EXISTS queue_insert;
-DROP TRIGGER IF EXISTS queue_delete;
-UPDATE queue_count SET counter = (SELECT count(*) FROM queue);
-";
+/// Drops the original library's counter triggers and recounts the live rows (dead letters do not
+/// count), in the same transaction.
+const DROP_ORIGINAL_TRIGGERS: &str = concat!(
+    "DROP TRIGGER IF EXISTS queue_insert;
+     DROP TRIGGER IF EXISTS queue_delete;
+     UPDATE queue_count SET counter = (SELECT count(*) FROM queue WHERE state != ",
+    failed!(),
+    ");"
+);
+
+/// Rebuilds a `queue_count` that raw SQL dropped, emptied or filled with something else than one
+/// integer: one row, the live rows' count.
+const REBUILD_COUNTER: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS queue_count (counter BIGINT);
+     DELETE FROM queue_count;
+     INSERT INTO queue_count (counter) SELECT count(*) FROM queue WHERE state != ",
+    failed!(),
+    ";"
+);
 
 /// Runs `sql` in one `BEGIN IMMEDIATE` transaction, unless `still_needed` (read under the write
 /// lock, since another process may have done the step meanwhile) says it is done already.
@@ -210,9 +223,30 @@ pub fn migrate(conn: &Connection) -> Result<()> {
     if version < 3 {
         step(conn, V3, || Ok(user_version(conn)? < 3))?;
     }
-    // Reads only, unless the original library has put its triggers back.
+    // Reads only, unless the original library has put its triggers back or raw SQL broke the
+    // counter.
     if has_original_triggers(conn)? {
         step(conn, DROP_ORIGINAL_TRIGGERS, || has_original_triggers(conn))?;
     }
+    if counter_malformed(conn)? {
+        step(conn, REBUILD_COUNTER, || counter_malformed(conn))?;
+    }
     Ok(())
+}
+
+/// True when `queue_count` is missing or does not hold exactly one integer.
+fn counter_malformed(conn: &Connection) -> rusqlite::Result<bool> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue_count')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(true);
+    }
+    conn.query_row(
+        "SELECT count(*) != 1 OR max(typeof(counter)) != 'integer' FROM queue_count",
+        [],
+        |r| r.get(0),
+    )
 }

@@ -1158,7 +1158,7 @@ fn get_reads_one_job_in_any_state() {
 }
 
 #[test]
-fn check_repairs_a_counter_raw_sql_left_wrong_and_reports_a_sound_file() {
+fn recount_repairs_a_counter_raw_sql_left_wrong_and_integrity_reports_a_sound_file() {
     let db = TempDb::new("check");
     let q = opened(&db);
     q.execute(&[add("1"), add("2"), add("3")]).expect("adds");
@@ -1168,25 +1168,45 @@ fn check_repairs_a_counter_raw_sql_left_wrong_and_reports_a_sound_file() {
          INSERT INTO queue_count (counter) VALUES (7);",
     )
     .expect("raw writes");
-    let out = q.execute(&[Op::Check, add("5")]).expect("check");
-    match &out.results[0] {
-        OpResult::Check(report) => {
-            assert_eq!(report.problems, Vec::<String>::new());
-            assert_eq!(report.counter_before, None, "two counter rows");
-            assert_eq!(
-                report.counter_after, 3,
-                "jobs 2, 3 and 4; job 1 is a dead letter"
-            );
-        }
-        other => panic!("expected a check, got {other:?}"),
-    }
-    assert_eq!(out.counts, vec![3, 4], "counts follow the repair");
+    let out = q
+        .execute(&[Op::Integrity, Op::Recount, add("5")])
+        .expect("check");
+    assert_eq!(out.results[0], OpResult::Texts(Vec::new()), "sound");
+    assert_eq!(
+        out.results[1],
+        OpResult::Numbers(vec![-1, 3]),
+        "two counter rows before; jobs 2, 3 and 4 after (job 1 is a dead letter)"
+    );
+    assert_eq!(&out.counts[1..], &[3, 4], "counts follow the repair");
     let (rows, counter): (i64, i64) = raw
         .query_row("SELECT count(*), sum(counter) FROM queue_count", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .expect("counter");
     assert_eq!((rows, counter), (1, 4));
+}
+
+#[test]
+fn open_rebuilds_a_counter_table_raw_sql_dropped_emptied_or_filled_with_text() {
+    for breakage in [
+        "DROP TABLE queue_count",
+        "DELETE FROM queue_count",
+        "UPDATE queue_count SET counter = 'many'",
+        "UPDATE queue_count SET counter = NULL",
+    ] {
+        let db = TempDb::new("counter");
+        let q = opened(&db);
+        q.execute(&[add("1"), add("2"), claim(1)]).expect("jobs");
+        q.close().expect("close");
+        rusqlite::Connection::open(db.path())
+            .expect("conn")
+            .execute_batch(breakage)
+            .expect("break");
+        let q = Queue::new(db.path(), Options::default());
+        assert_eq!(q.open().expect(breakage).count, 2, "{breakage}");
+        let out = q.execute(&[add("3")]).expect("add");
+        assert_eq!(out.counts, vec![3], "{breakage}");
+    }
 }
 
 #[test]
@@ -1218,4 +1238,27 @@ fn create_false_refuses_a_missing_file_and_an_sqlite_file_without_a_queue_and_ch
     opened(&db).close().expect("close");
     let q = Queue::new(db.path(), existing());
     q.open().expect("an existing queue opens");
+}
+
+#[test]
+fn a_backup_onto_the_queue_file_or_its_wal_is_refused_and_changes_nothing() {
+    let db = TempDb::new("backupself");
+    let q = opened(&db);
+    q.execute(&[add("1")]).expect("add");
+    let link = db.0.join("alias.sqlite");
+    std::fs::hard_link(db.path(), &link).expect("hard link");
+    for target in [
+        db.path(),
+        format!("{}-wal", db.path()),
+        link.to_string_lossy().into_owned(),
+    ] {
+        let out = q.execute(&[Op::Backup(target.clone())]).expect("batch");
+        assert!(
+            matches!(&out.results[0], OpResult::Failed(e) if e.to_string().contains("the queue file itself")),
+            "{target}: {:?}",
+            out.results[0]
+        );
+    }
+    let out = q.execute(&[add("2")]).expect("still works");
+    assert_eq!(ids(&out), vec![2]);
 }

@@ -134,7 +134,8 @@ impl Store {
              WHERE id IN (SELECT id FROM queue WHERE state = ",
             queued!(),
             " ORDER BY priority DESC, id LIMIT :limit)
-             RETURNING id, job, attempts, coalesce(max_attempts, :max), priority"
+             RETURNING id, job, CAST(attempts AS INTEGER), CAST(coalesce(max_attempts, :max) AS INTEGER),
+                       CAST(priority AS INTEGER)"
         ))?;
         let mut rows = stmt.query(named_params! {
             ":now": now,

@@ -15,7 +15,7 @@ use crate::queue::error::{QueueError, Result};
 use crate::queue::op::ErrorInfo;
 use crate::queue::options::{Durability, Options};
 use crate::queue::owner::Owner;
-use crate::queue::room::{disk_full, room_for_adds};
+use crate::queue::room::{disk_full, read_only_filesystem, room_for_adds};
 use crate::queue::schema;
 use crate::queue::transaction::{transaction, Begin};
 
@@ -190,6 +190,15 @@ fn explain_cantopen(path: &str, err: QueueError) -> QueueError {
     if err.code() != "SQLITE_CANTOPEN" {
         return err;
     }
+    if read_only_filesystem(path) {
+        return QueueError::Sqlite {
+            code: "SQLITE_READONLY",
+            message: format!(
+                "{path} is on a file system mounted read-only: the queue needs write access to the \
+                 file and its folder (SQLite writes the -wal and -shm files beside it)"
+            ),
+        };
+    }
     let path = std::path::Path::new(path);
     let resolved = path
         .parent()
@@ -235,7 +244,8 @@ impl Store {
     /// disk is full: SQLite cannot create the `-wal` and `-shm` files, which it reports as
     /// `SQLITE_IOERR` for the latter).
     pub fn open(path: &str, options: &Options) -> Result<Store> {
-        Store::connect_and_migrate(path, options).map_err(|e| explain_full_disk(path, e))
+        Store::connect_and_migrate(path, options)
+            .map_err(|e| explain_full_disk(path, explain_cantopen(path, e)))
     }
 
     fn connect_and_migrate(path: &str, options: &Options) -> Result<Store> {

@@ -10,12 +10,13 @@ use crate::queue::error::Result;
 use crate::queue::op::JobRow;
 use crate::queue::schema::{delayed, failed, queued, running, JobState};
 
-/// The `SELECT` of a listed job's columns, in the order [`job_row`] reads them; the caller
-/// appends the `WHERE` clause.
+/// The `SELECT` of a listed job's columns, in the order [`job_row`] reads them, as integers even
+/// where raw SQL wrote text; the caller appends the `WHERE` clause.
 macro_rules! job_columns {
     () => {
-        "SELECT id, state, priority, attempts, max_attempts, created_at, run_at, started_at,
-                failed_at, job, last_error FROM queue"
+        "SELECT id, CAST(state AS INTEGER), CAST(priority AS INTEGER), CAST(attempts AS INTEGER),
+                CAST(max_attempts AS INTEGER), CAST(created_at AS INTEGER), CAST(run_at AS INTEGER),
+                CAST(started_at AS INTEGER), CAST(failed_at AS INTEGER), job, last_error FROM queue"
     };
 }
 

@@ -63,6 +63,12 @@ impl Store {
     /// Errors: `SQLITE_CANTOPEN` (missing folder), `SQLITE_NOTADB` (the destination exists and is
     /// not a database: it is left alone), `SQLITE_BUSY` (another connection uses the destination).
     pub fn backup(&self, destination: &str) -> Result<()> {
+        if is_part_of(destination, &self.path) {
+            return Err(QueueError::InvalidArg(format!(
+                "backup destination {destination} is the queue file itself (or its -wal, -shm or -journal file): \
+                 copying over it would bring back an old state; choose another path"
+            )));
+        }
         let mut target = connect(destination)?;
         let copy = rusqlite::backup::Backup::new(&self.conn, &mut target)?;
         match copy.step(-1)? {
@@ -154,5 +160,27 @@ impl Store {
             ))?;
             Ok(stmt.execute(params![self.owner.token])?)
         })
+    }
+}
+
+/// True when `candidate` names the database file at `db` or one of its companion files (`-wal`,
+/// `-shm`, `-journal`), also through other names (symbolic or hard links, `..`).
+fn is_part_of(candidate: &str, db: &str) -> bool {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .any(|suffix| same_file(candidate, &format!("{db}{suffix}")))
+}
+
+/// True when both paths name one existing file.
+fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            x.dev() == y.dev() && x.ino() == y.ino()
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok(),
+        _ => false,
     }
 }
