@@ -59,8 +59,9 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
    * @param filename path of the queue file, created if missing (`''` or `':memory:'`: an in-memory
    *   queue that vanishes on close). Required, as in node-persistent-queue 1.0.x.
    * @param batchSize jobs claimed from the file per transaction: an integer from 1 to 1,000,000
-   *   (default `10`, as node-persistent-queue 1.0.x; also for `undefined`). A `process()` worker
-   *   claims at least twice its `concurrency`.
+   *   (default `10`, as node-persistent-queue 1.0.x; also for `undefined`), by the `next`-event
+   *   consumer (one at a time when `maxAttempts` is set). A `process()` worker claims only the jobs
+   *   it starts at once, a `for await` loop one: a claim counts an attempt.
    * @param options durability, lock waiting, leases, polling, size limit, attempts, backoff and job
    *   timeout, see {@link PersistentQueue.QueueOptions}. Not in node-persistent-queue 1.0.x. It
    *   must not contain `batchSize` (that throws `ERR_INVALID_ARG_VALUE`: given twice).

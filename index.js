@@ -78,11 +78,14 @@ class PersistentQueue extends EventEmitter {
       deliver: (delivery) => {
         const task = { id: delivery.id, job: delivery.job }
         this.#payloads.set(task, delivery)
+        everyPayload.add(task)
         this.#nextDeliveries.add(delivery)
         this.emit('next', task)
       },
       paced: true,
-      claimSize: this.#batchSize,
+      // With an attempt limit, one job per claim: a claim counts an attempt, so jobs claimed
+      // ahead would be counted if this process died before delivering them.
+      claimSize: this.#settings.maxAttempts === undefined ? this.#batchSize : 1,
       ahead: 0,
       maxAttempts: this.#settings.maxAttempts,
       keepAlive: false,
@@ -224,7 +227,7 @@ class PersistentQueue extends EventEmitter {
    */
   async addAll(jobs, opts) {
     if (!Array.isArray(jobs)) throw queueError(TypeError, 'ERR_INVALID_ARG_TYPE', 'addAll() takes an array of jobs')
-    const texts = jobs.map(jobToJson)
+    const texts = Array.from(jobs, jobToJson) // holes read as undefined: ERR_INVALID_JOB
     const spec = options.checkJobOptions(opts, Date.now()) ?? { priority: 0, runAt: 0, maxAttempts: 0, key: undefined }
     const nums = [jobs.length]
     const tape = []
@@ -259,7 +262,7 @@ class PersistentQueue extends EventEmitter {
     }
     const { concurrency } = options.checkProcessOptions(opts)
     const conn = this.#consumerFree()
-    const worker = new Worker(conn.consumer, handler, { concurrency, batchSize: this.#batchSize }, this.#settings, this.#host())
+    const worker = new Worker(conn.consumer, handler, { concurrency }, this.#settings, this.#host())
     conn.consumer.attach(worker.sink)
     return conn.whenClosed
   }
@@ -314,6 +317,13 @@ class PersistentQueue extends EventEmitter {
    */
   done(task) {
     const payload = typeof task === 'object' && task !== null ? this.#payloads.get(task) : undefined
+    if (payload === undefined && typeof task === 'object' && task !== null && everyPayload.has(task)) {
+      throw queueError(
+        Error,
+        'ERR_NO_CURRENT_JOB',
+        `done() was given a next payload of another queue object (job ${/** @type {{id?: unknown}} */ (task).id}); call that object's done()`,
+      )
+    }
     const from = payload ?? callerDelivery()
     if (from && !this.#nextDeliveries.has(from)) {
       throw queueError(
@@ -408,8 +418,8 @@ class PersistentQueue extends EventEmitter {
    * @returns {Promise<{ok: boolean, problems: string[], counterBefore: number | null, counterAfter: number}>}
    */
   async check() {
-    const report = await this.#enqueue(OP.CHECK)
-    return { ok: report.problems.length === 0, ...report }
+    const [problems, [before, after]] = await Promise.all([this.#enqueue(OP.INTEGRITY), this.#enqueue(OP.RECOUNT)])
+    return { ok: problems.length === 0, problems, counterBefore: before >= 0 ? before : null, counterAfter: after }
   }
 
   /**
@@ -452,6 +462,7 @@ class PersistentQueue extends EventEmitter {
    */
   async backup(destination) {
     const path = options.checkPath(destination, 'destination')
+    options.checkBackupDestination(path, /** @type {string} */ (this.#path))
     if (this.#opening) await this.#opening
     return this.#connection().backup(path)
   }
@@ -635,6 +646,9 @@ class PersistentQueue extends EventEmitter {
     }
   }
 }
+
+/** Every `next` payload of every queue object, to tell another object's from other arguments. */
+const everyPayload = new WeakSet()
 
 /** @returns {Error} `ERR_CONSUMER_RUNNING`: one consumer per queue object */
 const consumerRunning = () =>

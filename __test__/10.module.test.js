@@ -58,7 +58,10 @@ test('setDebug returns the queue for chaining and logs steps only while on; getS
   t.mock.restoreAll()
   assert.ok(logged >= 3, `debug logged ${logged} lines`)
   assert.ok(lines.every((l) => l.startsWith('[sqlite-persistent-queue] ')))
-  assert.ok(lines.some((l) => l.includes('debug deliver: job delivered (id=1 attempts=1)')) && lines.some((l) => l.includes('debug ack: job acknowledged (id=1)')))
+  assert.ok(
+    lines.some((l) => l.includes('debug deliver: job delivered (id=1 attempts=1)')) &&
+      lines.some((l) => l.includes('debug ack: job acknowledged (id=1)')),
+  )
   assert.equal(lines.length, logged, 'nothing is logged after setDebug(false)')
   assert.throws(() => q.getSqlite3(), { code: 'ERR_NOT_SUPPORTED' })
 })

@@ -161,3 +161,27 @@ test('null options mean none; batchSize in the options with an undefined second 
   )
   await q.close(null)
 })
+
+test('addAll() of a sparse array refuses the hole with ERR_INVALID_JOB; operations of the same tick are unaffected', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  // eslint-disable-next-line no-sparse-arrays
+  const sparse = q.addAll([1, , 3])
+  const plain = q.add('plain')
+  const stats = q.stats()
+  await assert.rejects(sparse, { code: 'ERR_INVALID_JOB' })
+  assert.equal(await plain, 1)
+  assert.deepEqual(await stats, { queued: 1, delayed: 0, running: 0, failed: 0 })
+  await q.close()
+})
+
+test('keys that differ only in lone surrogates stay distinct', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  const ids = []
+  for (const key of ['k\uD800', 'k\uD801', 'k\uDC00', 'k\uD800']) ids.push(await q.add(key.length, { key }))
+  assert.deepEqual(ids, [1, 2, 3, 1])
+  await q.close()
+})

@@ -308,3 +308,80 @@ test("the next-event calls done() and abort() leave a worker's jobs alone; done(
   assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 0 })
   await q.close()
 })
+
+test('a thrown value whose getters throw still retries and then dead-letters its job', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { maxAttempts: 2, backoff: { type: 'fixed', delay: 0 } })
+  await q.open()
+  await q.add('cursed')
+  const failed = collect(q, 'failed', 1)
+  const hostile = Object.defineProperty({}, 'code', {
+    get() {
+      throw new Error('no code for you')
+    },
+  })
+  q.process(() => {
+    throw hostile
+  })
+  await failed
+  const [dead] = await q.getFailed()
+  assert.deepEqual([dead.id, dead.attempts, dead.error.code], [1, 2, null])
+  assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 1 })
+  await q.close()
+})
+
+test('a handler that ignores its signal past jobTimeout no longer holds its slot: the jobs behind it run', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { jobTimeout: 50 })
+  await q.open()
+  await q.addAll(['hangs', 'next'])
+  const completed = collect(q, 'completed', 1)
+  const failed = collect(q, 'failed', 1)
+  q.process((job) => (job === 'hangs' ? new Promise(() => {}) : job), { concurrency: 1 })
+  const [[failedTask, error]] = await failed
+  assert.deepEqual([failedTask.id, error.code], [1, 'ERR_JOB_TIMEOUT'])
+  const [[task, result]] = await completed
+  assert.deepEqual([task.id, result], [2, 'next'])
+  await q.close({ timeout: 0 })
+})
+
+test('an error too large to store whole is cut, so its job still settles under maxFileSize', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { maxFileSize: 1 << 20 })
+  await q.open()
+  await q.add('big error')
+  const failed = collect(q, 'failed', 1)
+  q.process(() => {
+    throw new Error('x'.repeat(3_000_000))
+  })
+  await failed
+  const [dead] = await q.getFailed()
+  assert.equal(dead.error.message.length < 9000, true)
+  assert.match(dead.error.message, /^x{8192}… \(2991808 more characters not stored\)$/)
+  await q.close()
+})
+
+test('process() claims only jobs it starts at once: concurrency bounds running jobs, and a later higher priority goes next', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { batchSize: 100 })
+  await q.open()
+  await q.addAll(Array.from({ length: 10 }, (_, n) => n))
+  const order = []
+  let release
+  const gate = new Promise((resolve) => (release = resolve))
+  q.process(
+    async (job) => {
+      order.push(job)
+      if (order.length === 1) await gate
+    },
+    { concurrency: 1 },
+  )
+  while (order.length === 0) await sleep(5)
+  assert.deepEqual(await q.stats(), { queued: 9, delayed: 0, running: 1, failed: 0 })
+  await q.add('urgent', { priority: 100 })
+  const done = collect(q, 'completed', 11)
+  release()
+  await done
+  assert.deepEqual(order.slice(0, 2), [0, 'urgent'])
+  await q.close()
+})

@@ -18,11 +18,12 @@ test('for await yields {id, job, attempts} in queue order; done() acks, fail() r
     else await task.done()
     if (seen.length === 4) break
   }
+  // A retry without delay goes back at its place: before 'c', which was not claimed ahead.
   assert.deepEqual(seen, [
     [1, 'a', 1],
     [2, 'b', 1],
-    [3, 'c', 1],
     [2, 'b', 2],
+    [3, 'c', 1],
   ])
   await q.add('x')
   assert.deepEqual(await q.stats(), { queued: 1, delayed: 0, running: 0, failed: 1 }, "'b' failed twice, 'x' waits")
@@ -84,4 +85,32 @@ test('the loop waits for jobs and ends when the queue closes; one consumer per q
   assert.equal(await loop, 'ended')
   assert.deepEqual(seen, ['late', 'last'])
   assert.throws(() => q[Symbol.asyncIterator](), { code: 'ERR_QUEUE_CLOSED' })
+})
+
+test("the README's loop at a graceful close: a task that outlived close({ timeout }) settles quietly", async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('slow')
+  const outcomes = []
+  const loop = (async () => {
+    for await (const task of q) {
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 200)) // outlives close({ timeout: 0 })
+        await task.done()
+        outcomes.push('done resolved')
+      } catch (err) {
+        outcomes.push(`caught ${err.code}`)
+        await task.fail(err)
+      }
+    }
+  })()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await q.close({ timeout: 0 })
+  await loop
+  assert.deepEqual(outcomes, ['done resolved'])
+  await q.open()
+  assert.deepEqual(await q.stats(), { queued: 1, delayed: 0, running: 0, failed: 0 }, 'the job went back, uncounted')
+  assert.equal((await q.getJob(1)).attempts, 0)
+  await q.close()
 })

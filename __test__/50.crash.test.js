@@ -5,6 +5,8 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 const PersistentQueue = require('..')
 const { tempDir, drain, startChild } = require('./helpers')
+
+const ROLES = path.join(__dirname, 'fixtures', 'roles.js')
 const { spawnSync } = require('node:child_process')
 
 const CHILD = path.join(__dirname, 'fixtures', 'crash-child.js')
@@ -304,4 +306,25 @@ test('SIGKILLs while a process() worker retries and dead-letters: every job ends
   }
   for (const id of completed) assert.ok(!ranAfter(id, 'COMPLETED'), `job ${id} ran after it completed`)
   for (const id of failed) assert.ok(!ranAfter(id, 'FAILED'), `job ${id} ran after it became a dead letter`)
+})
+
+test('SIGKILL during a job counts an attempt for the jobs that started, not for any other', { timeout: 60_000 }, async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { batchSize: 50 })
+  await q.open()
+  await q.addAll(Array.from({ length: 20 }, (_, n) => ({ n })))
+  await q.close()
+  // process(), concurrency 2, default batchSize 50: jobs 1 and 2 start and never finish.
+  const child = startChild(ROLES, ['holder-worker', file(), JSON.stringify({ batchSize: 50, concurrency: 2 })])
+  child.killWhen((lines) => lines.filter((l) => l.startsWith('GOT ')).length === 2)
+  await child.exited
+  const after = new PersistentQueue(file(), { maxAttempts: 2 })
+  await after.open()
+  const rows = (await after.list({ state: 'queued' })).map((j) => [j.id, j.attempts])
+  assert.deepEqual(
+    rows,
+    Array.from({ length: 20 }, (_, i) => [i + 1, i < 2 ? 1 : 0]),
+    'recovered at open: jobs 1 and 2 ran once, the others never ran and count nothing',
+  )
+  await after.close()
 })

@@ -394,3 +394,39 @@ test(
     await q.close()
   },
 )
+
+test('a queue on a file system mounted read-only: open() rejects SQLITE_READONLY, saying so', { timeout: 60_000 }, async (t) => {
+  const { dir, file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('kept')
+  await q.close()
+  const mnt = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'spq-ro-'))
+  t.after(() => {
+    spawnSync('umount', [mnt])
+    fs.rmSync(mnt, { recursive: true, force: true })
+  })
+  if (spawnSync('mount', ['--bind', dir, mnt]).status !== 0 || spawnSync('mount', ['-o', 'remount,bind,ro', mnt]).status !== 0) {
+    return t.skip('cannot make a read-only bind mount here (needs root)')
+  }
+  const ro = new PersistentQueue(path.join(mnt, 'queue.sqlite'))
+  await assert.rejects(ro.open(), { code: 'SQLITE_READONLY', message: /mounted read-only/ })
+  assert.equal(ro.isOpen(), false)
+})
+
+test('a row raw SQL gave a text priority does not stall claims or listings', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.addAll(['a', 'b'])
+  await execScript(file(), "UPDATE queue SET priority = 'high' WHERE id = 2")
+  assert.deepEqual(
+    (await q.list({ state: 'queued' })).map((j) => [j.id, j.priority]),
+    [
+      [2, 0],
+      [1, 0],
+    ],
+  )
+  assert.deepEqual((await drain(q)).map((s) => s.job).sort(), ['a', 'b'])
+  await q.close()
+})

@@ -159,3 +159,17 @@ test('backup() writes every operation issued before it to one file, while anothe
   await q.close()
   await assert.rejects(q.backup(file('late.sqlite')), { code: 'ERR_QUEUE_CLOSED' })
 })
+
+test('backup() onto the queue file itself, a link to it, or its WAL is refused and changes nothing', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('kept')
+  fs.linkSync(file(), file('alias.sqlite'))
+  for (const target of [file(), file('alias.sqlite'), `${file()}-wal`]) {
+    await assert.rejects(q.backup(target), { code: 'ERR_INVALID_ARG_VALUE', message: /the queue/ }, target)
+  }
+  assert.equal(await q.add('after'), 2)
+  assert.equal(q.getLength(), 2)
+  await q.close()
+})

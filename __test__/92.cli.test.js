@@ -158,6 +158,11 @@ test(
       ['show', file()],
       ['list', file(), '--limit', 'many'],
       ['stats', file(), '--frobnicate'],
+      ['purge', file(), '42'],
+      ['retry', file(), '1', '--all-failed'],
+      ['list', file(), '--state', 'done'],
+      ['stats', file(), '--limit', '3'],
+      ['show', file(), '99999999999999999999'],
     ]) {
       const r = await cli(...args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)

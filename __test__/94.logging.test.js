@@ -127,3 +127,20 @@ test('setDebug(true) prints the lines to stdout; without it nothing is printed',
   assert.match(out, /^\[sqlite-persistent-queue\] info open: queue opened \(jobs=\d+ recovered=0\)$/m)
   assert.match(out, /^\[sqlite-persistent-queue\] info close: queue closed$/m)
 })
+
+test('an async logger that rejects loses its line, never becomes an unhandled rejection', async (t) => {
+  const { file } = tempDir(t)
+  const rejections = []
+  const onRejection = (reason) => rejections.push(reason)
+  process.on('unhandledRejection', onRejection)
+  t.after(() => process.off('unhandledRejection', onRejection))
+  const logger = Object.fromEntries(
+    ['debug', 'info', 'warn', 'error'].map((level) => [level, async () => Promise.reject(new Error('sink down'))]),
+  )
+  const q = new PersistentQueue(file(), { logger })
+  await q.open()
+  await q.add(1)
+  await q.close()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.deepEqual(rejections, [])
+})

@@ -43,9 +43,6 @@ const OPTIONS = /** @type {const} */ ({
   version: { type: 'boolean', short: 'v', default: false },
 })
 
-/** The commands, for checking before the file is opened. */
-const COMMANDS = new Set(['stats', 'list', 'show', 'failed', 'retry', 'purge', 'delete', 'backup', 'check'])
-
 /** Wrong usage: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
 
@@ -53,58 +50,110 @@ class UsageError extends Error {}
  * @param {string | undefined} text
  * @param {string} what the argument's name
  * @returns {number | undefined}
+ * @throws {UsageError} when it is not a whole number a job id or count can be
  */
 function integer(text, what) {
   if (text === undefined) return undefined
-  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a whole number; got ${JSON.stringify(text)}`)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${what} must be a whole number; got ${JSON.stringify(text)}`)
+  }
   return Number(text)
 }
 
+/** The options each command takes, besides --json and --busy-timeout. */
+const COMMAND_FLAGS = {
+  stats: [],
+  list: ['state', 'limit', 'offset'],
+  show: [],
+  failed: ['limit', 'offset'],
+  retry: ['all-failed'],
+  purge: [],
+  delete: [],
+  backup: [],
+  check: [],
+}
+
+/** The states `list --state` takes. */
+const STATES = ['queued', 'delayed', 'running', 'failed']
+
 /**
- * Runs one command against an open queue.
- * @param {PersistentQueue} q
+ * Checks a command's arguments before anything is opened, and returns what it runs.
  * @param {string} command
  * @param {string[]} args the positionals after the file
  * @param {Record<string, any>} flags
- * @returns {Promise<{value: unknown, failed?: boolean}>} what to print; `failed` sets exit code 1
+ * @param {Set<string>} given the options given on the command line
+ * @returns {(q: PersistentQueue) => Promise<{value: unknown, failed?: boolean}>} `failed` sets exit code 1
+ * @throws {UsageError}
  */
-async function run(q, command, args, flags) {
-  const page = { limit: integer(flags.limit, '--limit'), offset: integer(flags.offset, '--offset') }
-  const id = () => {
-    const n = integer(args[0], '<id>')
-    if (n === undefined) throw new UsageError(`${command} needs a job id`)
-    return n
+function plan(command, args, flags, given) {
+  const allowed = new Set([...(COMMAND_FLAGS[/** @type {keyof COMMAND_FLAGS} */ (command)] ?? []), 'json', 'busy-timeout'])
+  for (const flag of given) if (!allowed.has(flag)) throw new UsageError(`${command} does not take --${flag}`)
+  const positionals = (/** @type {string[]} */ ...names) => {
+    if (args.length !== names.length) {
+      throw new UsageError(
+        `${command} takes ${names.length ? names.map((n) => `<${n}>`).join(' ') : 'no argument'} after the file; got ${args.length}`,
+      )
+    }
   }
+  const page = { limit: integer(flags.limit, '--limit'), offset: integer(flags.offset, '--offset') }
   switch (command) {
     case 'stats':
-      return { value: await q.stats() }
-    case 'list':
-      return { value: await q.list({ state: flags.state, ...page }) }
-    case 'show': {
-      const job = await q.getJob(id())
-      if (job === null) throw Object.assign(new Error(`Job ${args[0]} is not in the queue`), { code: 'ERR_JOB_NOT_FOUND' })
-      return { value: job }
-    }
-    case 'failed':
-      return { value: await q.getFailed(page) }
-    case 'retry':
-      if (flags['all-failed']) return { value: { retried: await q.retryFailed() } }
-      return { value: { retried: (await q.retry(id()), 1) } }
     case 'purge':
-      return { value: { deleted: await q.purge() } }
+    case 'check':
+      positionals()
+      break
+    case 'list':
+      positionals()
+      if (!STATES.includes(flags.state))
+        throw new UsageError(`--state must be one of ${STATES.join(', ')}; got ${JSON.stringify(flags.state)}`)
+      break
+    case 'failed':
+      positionals()
+      break
+    case 'show':
     case 'delete':
-      return { value: { deleted: (await q.delete(id()), 1) } }
-    case 'backup': {
-      if (args[0] === undefined) throw new UsageError('backup needs a destination path')
-      await q.backup(args[0])
-      return { value: { backup: args[0] } }
-    }
-    case 'check': {
-      const report = await q.check()
-      return { value: report, failed: !report.ok }
-    }
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+      positionals('id')
+      break
+    case 'retry':
+      if (flags['all-failed']) positionals()
+      else positionals('id')
+      break
+    case 'backup':
+      positionals('destination')
+      break
+  }
+  const id = () => /** @type {number} */ (integer(args[0], '<id>'))
+  if (command === 'show' || command === 'delete' || (command === 'retry' && !flags['all-failed'])) id()
+  switch (command) {
+    case 'stats':
+      return async (q) => ({ value: await q.stats() })
+    case 'list':
+      return async (q) => ({ value: await q.list({ state: flags.state, ...page }) })
+    case 'show':
+      return async (q) => {
+        const job = await q.getJob(id())
+        if (job === null) throw Object.assign(new Error(`Job ${args[0]} is not in the queue`), { code: 'ERR_JOB_NOT_FOUND' })
+        return { value: job }
+      }
+    case 'failed':
+      return async (q) => ({ value: await q.getFailed(page) })
+    case 'retry':
+      if (flags['all-failed']) return async (q) => ({ value: { retried: await q.retryFailed() } })
+      return async (q) => ({ value: { retried: (await q.retry(id()), 1) } })
+    case 'purge':
+      return async (q) => ({ value: { deleted: await q.purge() } })
+    case 'delete':
+      return async (q) => ({ value: { deleted: (await q.delete(id()), 1) } })
+    case 'backup':
+      return async (q) => {
+        await q.backup(args[0])
+        return { value: { backup: args[0] } }
+      }
+    default: // check
+      return async (q) => {
+        const report = await q.check()
+        return { value: report, failed: !report.ok }
+      }
   }
 }
 
@@ -115,7 +164,7 @@ async function run(q, command, args, flags) {
 async function main(argv) {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true })
   } catch (err) {
     process.stderr.write(`sqlite-persistent-queue: ${/** @type {Error} */ (err).message}\n\n${USAGE}\n`)
     return 2
@@ -130,17 +179,19 @@ async function main(argv) {
     process.stdout.write(`${USAGE}\n`)
     return flags.help ? 0 : 2
   }
-  if (!COMMANDS.has(command) || file === undefined) {
-    const why = COMMANDS.has(command) ? `${command} needs a queue file` : `unknown command ${JSON.stringify(command)}`
+  if (!(command in COMMAND_FLAGS) || file === undefined) {
+    const why = command in COMMAND_FLAGS ? `${command} needs a queue file` : `unknown command ${JSON.stringify(command)}`
     process.stderr.write(`sqlite-persistent-queue: ${why}\n\n${USAGE}\n`)
     return 2
   }
   let q = null
   try {
+    const given = new Set(parsed.tokens.filter((token) => token.kind === 'option').map((token) => token.name))
     const busyTimeout = integer(flags['busy-timeout'], '--busy-timeout') ?? 5000
+    const runCommand = plan(command, args, flags, given)
     q = new PersistentQueue(file, { create: false, busyTimeout, closeTimeout: 0 })
     await q.open()
-    const { value, failed = false } = await run(q, command, args, flags)
+    const { value, failed = false } = await runCommand(q)
     process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : render(command, value))
     return failed ? 1 : 0
   } catch (err) {

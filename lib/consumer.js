@@ -193,6 +193,8 @@ class Consumer {
    *   rejects `ERR_QUEUE_CLOSED` if the queue closed first
    */
   ack(delivery) {
+    // Its job went back to the queue (close() after its timeout): a late outcome settles nothing.
+    if (delivery.released) return Promise.resolve(false)
     this.#host.log.debug('ack', { id: delivery.id }, 'job acknowledged')
     const acked = this.#settle(delivery, OP.ACK, delivery.id)
     const sink = this.#sink
@@ -212,6 +214,8 @@ class Consumer {
    * @returns {Promise<boolean>}
    */
   retry(delivery, delayMs, error) {
+    // Its job went back to the queue (close() after its timeout): a late outcome settles nothing.
+    if (delivery.released) return Promise.resolve(false)
     const { name, message, code, stack } = errorFields(error)
     return this.#settle(delivery, OP.RETRY, [delivery.id, delayMs], [name, message, code, stack])
   }
@@ -223,6 +227,8 @@ class Consumer {
    * @returns {Promise<boolean>}
    */
   fail(delivery, error) {
+    // Its job went back to the queue (close() after its timeout): a late outcome settles nothing.
+    if (delivery.released) return Promise.resolve(false)
     const { name, message, code, stack } = errorFields(error)
     return this.#settle(delivery, OP.FAIL, delivery.id, [name, message, code, stack])
   }
@@ -554,7 +560,9 @@ class Consumer {
     const sink = /** @type {Sink} */ (this.#sink)
     this.#claiming = true
     const issued = performance.now()
-    const limit = this.#claimLimit > 0 ? Math.min(this.#claimLimit, sink.claimSize) : sink.claimSize
+    let limit = this.#claimLimit > 0 ? Math.min(this.#claimLimit, sink.claimSize) : sink.claimSize
+    // An unpaced sink claims what it takes now (and its `ahead`), no more.
+    if (!sink.paced) limit = Math.max(1, Math.min(limit, sink.wants() + sink.ahead - this.#prefetched.length))
     this.#work
       .push(OP.CLAIM, [limit, sink.maxAttempts ?? 0], undefined, (claimed) => this.#claimed(claimed, quiet, issued))
       .catch((err) => this.#claimFailed(err))

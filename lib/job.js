@@ -92,21 +92,32 @@ function parseJob(id, text) {
  * @returns {{name: string, message: string, code: string, stack: string}} `''` for a missing field
  */
 function errorFields(thrown) {
-  const field = (/** @type {string} */ key) => {
+  const field = (/** @type {string} */ key, /** @type {number} */ max) => {
     try {
       const value = thrown !== null && typeof thrown === 'object' ? /** @type {any} */ (thrown)[key] : undefined
-      return value === undefined || value === null ? '' : String(value)
+      return value === undefined || value === null ? '' : cut(String(value), max)
     } catch {
       return ''
     }
   }
   const isObject = thrown !== null && typeof thrown === 'object'
   return {
-    name: (isObject && field('name')) || 'Error',
-    message: isObject ? field('message') : messageOf(thrown),
-    code: field('code'),
-    stack: field('stack'),
+    name: (isObject && field('name', MAX_NAME)) || 'Error',
+    message: isObject ? field('message', MAX_MESSAGE) : cut(messageOf(thrown), MAX_MESSAGE),
+    code: field('code', MAX_NAME),
+    stack: field('stack', MAX_STACK),
   }
 }
+
+/**
+ * Longest stored name and code, message and stack of an error, in UTF-16 code units: an HTTP
+ * body in a message must not fill the queue's file (or its `maxFileSize`) with error text.
+ */
+const MAX_NAME = 256
+const MAX_MESSAGE = 8192
+const MAX_STACK = 16384
+
+/** @param {string} text @param {number} max @returns {string} `text`, cut to `max` with a note */
+const cut = (text, max) => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters not stored)`)
 
 module.exports = { jobToJson, parseJob, errorFields }

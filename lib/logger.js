@@ -79,7 +79,11 @@ class Log {
     if (this.#logger) {
       // A logger that throws must not break the queue's machinery: the line is lost, not the job.
       try {
-        this.#logger[level](line, msg)
+        const returned = /** @type {unknown} */ (this.#logger[level](line, msg))
+        // An async logger's rejection is dropped too, never an unhandled rejection.
+        if (returned !== null && typeof returned === 'object' && typeof (/** @type {any} */ (returned).then) === 'function') {
+          Promise.resolve(returned).catch(() => {})
+        }
       } catch {
         // Dropped: reporting it would log again, and the caller's work must go on.
       }

@@ -6,6 +6,7 @@
  * Must not touch: queue state, SQLite, events.
  * @module
  */
+const fs = require('node:fs')
 const nodePath = require('node:path')
 const { queueError, describe } = require('./errors')
 const { checkLogger } = require('./logger')
@@ -146,6 +147,29 @@ function checkPath(filename, what = 'filename') {
 }
 
 /**
+ * Refuses a backup onto the queue's own files: an old snapshot copied over them would undo
+ * commits made since (and hand out their ids again).
+ * @param {string} destination checked by {@link checkPath}
+ * @param {string} dbPath the queue file
+ * @throws {TypeError} `ERR_INVALID_ARG_VALUE` when `destination` is the queue file, or its
+ *   `-wal`, `-shm` or `-journal` file, under any name (links included)
+ */
+function checkBackupDestination(destination, dbPath) {
+  const target = fs.statSync(destination, { throwIfNoEntry: false })
+  if (!target || dbPath === ':memory:') return
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const part = fs.statSync(dbPath + suffix, { throwIfNoEntry: false })
+    if (part && part.dev === target.dev && part.ino === target.ino) {
+      throw queueError(
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        `backup() destination ${destination} is ${suffix ? `the queue's ${suffix} file` : 'the queue file itself'}: copying over it would bring back an old state; choose another path`,
+      )
+    }
+  }
+}
+
+/**
  * @param {unknown} batchSize
  * @returns {number}
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when not a number; {RangeError} `ERR_OUT_OF_RANGE`
@@ -255,7 +279,7 @@ function checkBackoff(backoff) {
  * @property {number} priority higher runs first
  * @property {number} runAt wall-clock ms since the epoch; 0: at once
  * @property {number} maxAttempts 0: the consumer's default
- * @property {string | undefined} key de-duplication key
+ * @property {string | undefined} key de-duplication key, as JSON text
  */
 
 /**
@@ -287,7 +311,9 @@ function checkJobOptions(options, now) {
       o.priority === undefined ? 0 : checkNumber('options.priority', o.priority, { min: -(2 ** 53) + 1, max: 2 ** 53 - 1, integer: true }),
     runAt: Math.round(runAt),
     maxAttempts: o.maxAttempts === undefined ? 0 : checkAttempts('options.maxAttempts', o.maxAttempts),
-    key,
+    // Stored as its JSON text, as jobs are: keys that differ only in lone surrogates (which UTF-8
+    // cannot hold) stay distinct.
+    key: key === undefined ? undefined : JSON.stringify(key),
   }
   return spec.priority === 0 && spec.runAt === 0 && spec.maxAttempts === 0 && key === undefined ? null : spec
 }
@@ -335,6 +361,7 @@ module.exports = {
   DEFAULTS,
   checkFilename,
   checkPath,
+  checkBackupDestination,
   checkBatchSize,
   checkConstructorArgs,
   checkOptions,

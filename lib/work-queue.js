@@ -34,7 +34,7 @@ const JOBS = 3
 const ADDED = 4
 const NUMBERS = 5
 const ROWS = 6
-const CHECK = 7
+const TEXTS = 7
 
 /**
  * @typedef {object} Operation
@@ -293,10 +293,9 @@ function decode({ nums, texts, completed }) {
         rows[j] = { id, state, priority, attempts, maxAttempts, createdAt, runAt, startedAt, failedAt, text: texts[t++], error: texts[t++] }
       }
       results[i] = rows
-    } else if (tag === CHECK) {
-      const [before, after, k] = nums.slice(n, n + 3)
-      n += 3
-      results[i] = { counterBefore: before >= 0 ? before : null, counterAfter: after, problems: texts.slice(t, t + k) }
+    } else if (tag === TEXTS) {
+      const k = nums[n++]
+      results[i] = texts.slice(t, t + k)
       t += k
     } else if (tag === ERROR) {
       const code = texts[t++]

@@ -11,6 +11,7 @@
  */
 const { retryDelay } = require('./backoff')
 const { queueError } = require('./errors')
+const { errorFields } = require('./job')
 
 /**
  * @typedef {import('./consumer').Delivery} Delivery
@@ -32,7 +33,7 @@ const { queueError } = require('./errors')
  */
 async function settleFailure(consumer, host, policy, delivery, task, error) {
   const { attempts, maxAttempts } = delivery
-  const code = /** @type {{code?: unknown}} */ (error)?.code
+  const code = errorFields(error).code || undefined
   if (maxAttempts === -1 || attempts < maxAttempts) {
     const delay = retryDelay(policy.backoff, attempts)
     if (await consumer.retry(delivery, delay, error)) {
@@ -61,11 +62,11 @@ class Worker {
   /**
    * @param {Consumer} consumer
    * @param {(job: any, task: {id: number, job: any, attempts: number, signal: AbortSignal}) => unknown} handler
-   * @param {{concurrency: number, batchSize: number}} options
+   * @param {{concurrency: number}} options
    * @param {Policy} policy
    * @param {Host} host
    */
-  constructor(consumer, handler, { concurrency, batchSize }, policy, host) {
+  constructor(consumer, handler, { concurrency }, policy, host) {
     this.#consumer = consumer
     this.#handler = handler
     this.#concurrency = concurrency
@@ -75,8 +76,11 @@ class Worker {
       wants: () => this.#concurrency - this.#running,
       deliver: (delivery) => this.#run(delivery),
       paced: false,
-      claimSize: Math.max(batchSize, 2 * concurrency),
-      ahead: concurrency,
+      // Claims only what starts at once: a claim counts an attempt, so a job claimed ahead and
+      // never started would be counted if this process died (and would wait behind the jobs in
+      // hand while a higher priority arrived).
+      claimSize: concurrency,
+      ahead: 0,
       maxAttempts: policy.maxAttempts ?? 1,
       keepAlive: true,
       abandon: (delivery) => {
@@ -128,11 +132,23 @@ class Worker {
     }
     const failure = (/** @type {unknown} */ error) =>
       decide(() => settleFailure(this.#consumer, this.#host, this.#policy, delivery, task, error))
+    let freed = false
+    // The slot frees when the handler settles, or at its jobTimeout: a handler that ignores its
+    // signal no longer holds up the jobs behind it.
+    const free = () => {
+      if (freed) return
+      freed = true
+      clearTimeout(timer)
+      this.#controllers.delete(delivery)
+      this.#running--
+      this.#consumer.wake()
+    }
     if (this.#policy.jobTimeout !== undefined) {
       timer = setTimeout(() => {
         const error = queueError(Error, 'ERR_JOB_TIMEOUT', `Job ${delivery.id} ran longer than jobTimeout (${this.#policy.jobTimeout} ms)`)
         control().abort(error)
         failure(error)
+        free()
       }, this.#policy.jobTimeout)
     }
     let outcome
@@ -150,10 +166,7 @@ class Worker {
         failure,
       )
       .finally(() => {
-        clearTimeout(timer)
-        this.#controllers.delete(delivery)
-        this.#running--
-        this.#consumer.wake()
+        free()
       })
   }
 }
