@@ -2,7 +2,7 @@
 // Hand-written SVG bar chart of the results: one panel per scenario, one horizontal bar per
 // system, jobs/s on a log-scale axis (values span ~1,000 to ~200,000/s). No dependencies.
 
-const COLORS = ['#1f77b4', '#6baed6', '#d62728', '#ff7f0e', '#9467bd', '#2ca02c', '#7f7f7f', '#bcbd22']
+const COLORS = ['#1f77b4', '#6baed6', '#d62728', '#ff7f0e', '#9467bd', '#2ca02c', '#7f7f7f', '#bcbd22', '#8c564b', '#e377c2']
 const W = 900
 const LABEL_W = 330
 const VALUE_W = 80

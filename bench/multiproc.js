@@ -1,7 +1,8 @@
 'use strict'
 // Scenario 6, ours only: 4 processes on one file (worker.js), 2 producers adding n/2 jobs each
-// with ~50 adds in flight and 2 consumers on the compat API. Total jobs/s from the first add to
-// the last ack; checks that every job was delivered exactly once, that nothing failed, and counts
+// with ~50 adds in flight and 2 consumers on the compat API ('multi'), or on process() with
+// `concurrency` 16 and a no-op handler ('multiWorker'). Total jobs/s from the first add to the
+// last ack; checks that every job was delivered exactly once, that nothing failed, and counts
 // per-consumer order inversions among one producer's jobs.
 const { fork } = require('node:child_process')
 const path = require('node:path')
@@ -24,11 +25,20 @@ const once = (child, type) =>
     child.on('message', onMsg)
   })
 
-async function runMultiProcess({ n, producers = 2, consumers = 2, inflight = 50, batch = 10, durability = 'full', timeoutMs = 600000 }) {
+async function runMultiProcess({
+  n,
+  producers = 2,
+  consumers = 2,
+  inflight = 50,
+  batch = 10,
+  durability = 'full',
+  concurrency = 0,
+  timeoutMs = 600000,
+}) {
   const tmp = tempDb()
   const per = Math.floor(n / producers)
   const total = per * producers
-  const base = { file: tmp.file, batch, durability, inflight }
+  const base = { file: tmp.file, batch, durability, inflight, concurrency }
   const prods = Array.from({ length: producers }, (_, i) => spawnRole({ ...base, role: 'producer', index: i, count: per }))
   const cons = Array.from({ length: consumers }, (_, i) => spawnRole({ ...base, role: 'consumer', index: i }))
   const all = [...prods, ...cons]
@@ -93,5 +103,5 @@ async function runMultiProcess({ n, producers = 2, consumers = 2, inflight = 50,
 module.exports = { runMultiProcess }
 
 if (require.main === module) {
-  runMultiProcess({ n: Number(process.argv[2]) || 10000 }).then((r) => console.log(r))
+  runMultiProcess({ n: Number(process.argv[2]) || 10000, concurrency: Number(process.argv[3]) || 0 }).then((r) => console.log(r))
 }

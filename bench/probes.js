@@ -1,5 +1,7 @@
 'use strict'
-// Machine probes: fsync latency (what one durable commit costs at least) and the machine line.
+// Machine probes: fsync latency (what one durable commit costs at least), the machine line, and a
+// fingerprint of the JavaScript that the measuring processes load (to notice edits during a run).
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -77,4 +79,17 @@ function machine() {
   }
 }
 
-module.exports = { fsyncProbe, machine }
+/**
+ * SHA-1 of index.js, binding.js and lib/*.js: each measuring process loads them afresh, so an edit
+ * during a run means that later rows measured other code (the addon itself is built once, at the start).
+ */
+function codeFingerprint() {
+  const root = path.join(__dirname, '..')
+  const lib = path.join(root, 'lib')
+  const files = ['index.js', 'binding.js', ...fs.readdirSync(lib).map((f) => path.join('lib', f))].sort()
+  const hash = crypto.createHash('sha1')
+  for (const f of files) hash.update(f).update(fs.readFileSync(path.join(root, f)))
+  return hash.digest('hex')
+}
+
+module.exports = { fsyncProbe, machine, codeFingerprint }

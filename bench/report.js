@@ -1,5 +1,7 @@
 'use strict'
-// Turns results (see run.js) into the Markdown report, the targets check and the chart spec.
+// Turns results (see run.js) into the Markdown report, the targets check and the chart spec; the
+// worker-API tables, targets and panels come from report-worker.js.
+const { workerSection, scaleProcessTable, workerTargets, workerPanels } = require('./report-worker')
 
 const NOTES = {
   'ours-full':
@@ -8,6 +10,10 @@ const NOTES = {
   npq: 'Its sqlite3 ^4 resolves to 4.2.0, which builds from source on Node 20 (node-pre-gyp finds no prebuilt binary and falls back to node-gyp; its nan ^2.12.1 resolves to 2.30.0, which supports Node 20): no `overrides` needed. One autocommit transaction per add and per done(), rollback journal: several fsyncs each. Runs VACUUM on every `empty`.',
   plainjob:
     'Synchronous API on the main thread: add() is a plain loop, so the event loop is blocked for the whole burst; its worker loop awaits only microtasks, so a drain blocks the event loop until the queue is empty. Done jobs are kept (status done), not deleted. ES module, loaded with import().',
+  'bullmq-always':
+    "Against a private redis-server 7 (Debian's), append-only file with `appendfsync always` (Redis fsyncs once per turn of its event loop, a group commit like ours; the peer of our 'full'), RDB snapshots off. Jobs are removed on completion (removeOnComplete, as our ack deletes them), dead letters kept. Redis runs in its own process on the same 2 cores, and each run starts from a flushed server. Its drain is a Worker with concurrency 1 (its default); the worker rows use concurrency 32. Bursts are one queue.add() per job fired at once (no addBulk), fills use addBulk of 1,000.",
+  'bullmq-everysec':
+    'Same, with `appendfsync everysec` (Redis fsyncs the append-only file once a second in the background: up to a second of acknowledged adds lost in a power cut or kernel crash).',
   'better-queue':
     "The ticket's `queued` comes before the store commits (a cargo of up to 3,000 rows per transaction), so the add timings also wait for that commit at the end; awaited adds pay better-queue's setTimeout(0) per push. FIFO breaks at write time: the store sends each cargo's INSERTs through sqlite3 in its default parallel mode (no serialize()), so rows reach SQLite, and get their `added` order, in thread-pool order; the drain follows that stored order (in a check, the inversions in the stored order equalled those delivered).",
   raw: "Not a queue: what SQLite itself allows on this machine (WAL, FULL), all on the main thread. Its awaited adds are one autocommit INSERT with an fsync each: the ceiling for durability 'full' (plainjob is faster there because NORMAL skips the fsync).",
@@ -61,32 +67,36 @@ function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 }
 
-function multiTable(mp) {
-  if (!mp) return '_Not run (--no-multi)._'
-  if (mp.error) return `Failed: \`${mp.error.split('\n')[0]}\``
-  const m = mp.median
-  return table(
-    [
-      'system',
-      'processes',
-      'jobs/s, first add to last ack',
-      'add phase (ms)',
-      'errors',
-      'delivered / dup / missing',
-      'out of order (per consumer, per producer)',
-    ],
-    [
-      [
-        'sqlite-persistent-queue (full)',
-        `2 producers (~${mp.config.inflight} adds in flight each) + 2 consumers (compat API, batchSize ${mp.config.batch})`,
-        int(m.rate),
-        ms(m.addPhaseMs),
-        m.errors,
-        `${m.delivered} / ${m.duplicates} / ${m.missing}`,
-        m.outOfOrder,
-      ],
-    ],
-  )
+/** The 4-process runs (compat consumers, process() consumers), one row each. */
+function multiTable(res) {
+  const row = (mp) => {
+    const c = mp.config
+    const consumers = c.concurrency ? `process(), concurrency ${c.concurrency}, no-op handler` : `compat API, batchSize ${c.batch}`
+    const what = `2 producers (~${c.inflight} adds in flight each) + 2 consumers (${consumers})`
+    if (mp.error) return ['sqlite-persistent-queue (full)', what, `failed: \`${mp.error.split('\n')[0]}\``, '', '', '', '']
+    const m = mp.median
+    return [
+      'sqlite-persistent-queue (full)',
+      what,
+      int(m.rate),
+      ms(m.addPhaseMs),
+      m.errors,
+      `${m.delivered} / ${m.duplicates} / ${m.missing}`,
+      m.outOfOrder,
+    ]
+  }
+  const runs = [res.multiProcess, res.multiWorker].filter(Boolean)
+  if (runs.length === 0) return '_Not run (not in --scenarios)._'
+  const head = [
+    'system',
+    'processes',
+    'jobs/s, first add to last ack',
+    'add phase (ms)',
+    'errors',
+    'delivered / dup / missing',
+    'out of order (per consumer, per producer)',
+  ]
+  return table(head, runs.map(row))
 }
 
 function scaleTable(sc) {
@@ -155,13 +165,14 @@ function targets(res) {
   const mp = res.multiProcess
   if (mp && !mp.error) {
     const m = mp.median
-    check('4 processes ≥ 20,000 jobs/s total', int(m.rate), m.rate >= 20000)
+    check('4 processes (compat consumers) ≥ 20,000 jobs/s total', int(m.rate), m.rate >= 20000)
     check(
-      '4 processes: zero errors, exactly once',
+      '4 processes (compat consumers): zero errors, exactly once',
       `${m.errors} errors, ${m.duplicates} dup, ${m.missing} missing`,
       m.errors === 0 && m.duplicates === 0 && m.missing === 0,
     )
   }
+  for (const [name, value, ok] of workerTargets(res)) check(name, value, ok)
   return out.join('\n')
 }
 
@@ -174,25 +185,33 @@ function markdown(res) {
   return [
     '# sqlite-persistent-queue benchmark',
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}; files in ${m.tmpdir}. Repository at ${m.commit}${m.dirty ? ' with uncommitted changes to src/, lib/, index.js or binding.js' : ''}${m.addon ? `, addon built ${m.addon.builtAt}${m.addon.debug ? ' **as a debug build: our numbers are not representative**' : ' (release)'}` : ''}.`,
-    `Command: \`${res.command}\` (${res.generatedAt}).`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}; files in ${m.tmpdir}${redisLine(res.redis)}. Repository at ${m.commit}${m.dirty ? ' with uncommitted changes to src/, lib/, index.js or binding.js' : ''}${m.addon ? `, addon built ${m.addon.builtAt}${m.addon.debug ? ' **as a debug build: our numbers are not representative**' : ' (release)'}` : ''}.`,
+    `Command: \`${res.command}\` (${res.generatedAt}).` +
+      (m.codeChangedDuringRun ? ' **index.js, binding.js or lib/ changed during this run: rows measured different code; rerun.**' : ''),
     `${c.n.toLocaleString('en-US')} jobs of ~130 bytes JSON, fresh file per run, median of ${c.runs} run(s) after one warm-up of ${c.warmup} jobs in the same process; one process per system and scenario. Event-loop delay: monitorEventLoopDelay, resolution ${c.resolution} ms (for synchronous APIs the p99 is the whole blocked stretch). Our batchSize: ${c.batch}.`,
     `fsync probe: median ${Math.round(fs.medianUs)} µs, p99 ${Math.round(fs.p99Us)} µs (${fs.samples} fsyncs of a ${130}-byte append).` +
       (perAdd
         ? ` Our awaited add with 'full' takes ${Math.round(perAdd)} µs, ${(perAdd / fs.medianUs).toFixed(1)}× the median fsync.`
-        : ''),
+        : '') +
+      redisProbeLine(res.redis),
     '',
     mainTable(res),
     '',
     'Order/duplicate columns: worst of the runs. "out of order": deliveries whose seq is lower than the one delivered just before.',
     '',
+    workerSection(res),
+    '',
     '## Several processes (ours only)',
     '',
-    multiTable(res.multiProcess),
+    multiTable(res),
     '',
     '## 1,000,000 jobs (ours only, `--scale`)',
     '',
     scaleTable(res.scale),
+    '',
+    '## 1,000,000 jobs with process() (ours only, `--scale`)',
+    '',
+    scaleProcessTable(res.scaleProcess),
     '',
     '## Targets',
     '',
@@ -205,7 +224,27 @@ function markdown(res) {
   ].join('\n')
 }
 
+/** The redis-server versions of the BullMQ rows, for the machine line. */
+function redisLine(redis) {
+  if (!redis) return ''
+  const up = redis.servers.map((r) => `appendfsync ${r.fsync}`)
+  const down = Object.keys(redis.errors).map((k) => `appendfsync ${k} did not start`)
+  const version = redis.servers[0]?.version
+  return up.length + down.length ? `; redis-server${version ? ` ${version}` : ''} on loopback (${[...up, ...down].join(', ')})` : ''
+}
+
+/** redis-benchmark's SET rates of each server: the ceiling under the BullMQ rows. */
+function redisProbeLine(redis) {
+  const probed = (redis?.servers ?? []).filter((r) => r.setProbe)
+  if (probed.length === 0) return ''
+  const each = probed.map(
+    (r) => `${int(r.setProbe.serial)}/s from 1 client, ${int(r.setProbe.clients32)}/s from 32 (appendfsync ${r.fsync})`,
+  )
+  return ` Raw Redis, redis-benchmark SET of 130 bytes: ${each.join('; ')}.`
+}
+
 function errors(s) {
+  if (s.skipped) return ` Skipped: ${s.skipped}.`
   const failed = Object.entries(s.scenarios).filter(([, r]) => r.error)
   return failed.map(([k, r]) => ` Failed in ${k}: \`${r.error.split('\n')[0]}\`.`).join('')
 }
@@ -217,15 +256,18 @@ function chartSpec(res) {
       .map((s, i) => ({ label: s.label, value: s.scenarios[key]?.median?.rate ?? null, color: i }))
       .filter((b, i) => res.systems[i].scenarios[key]),
   }))
+  const worker = workerPanels(res)
+  if (worker.process) panels.push(worker.process)
   if (res.multiProcess?.median) {
     panels.push({
       title: '4 processes, one file (2 producers + 2 consumers)',
       bars: [{ label: 'sqlite-persistent-queue (full)', value: res.multiProcess.median.rate, color: 0 }],
     })
   }
+  if (worker.multi) panels.push(worker.multi)
   const m = res.machine
   return {
-    title: `Job queues on SQLite: jobs/s, ${res.config.n.toLocaleString('en-US')} jobs of ~130 B, median of ${res.config.runs}`,
+    title: `Job queues: jobs/s, ${res.config.n.toLocaleString('en-US')} jobs of ~130 B, median of ${res.config.runs}`,
     subtitle: `${m.cpu}, ${m.cores} cores, Node ${m.node}, fsync median ${Math.round(res.fsync.medianUs)} µs`,
     panels,
   }

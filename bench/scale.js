@@ -6,9 +6,8 @@
 //          drains every job through the compat API while sampling RSS every 100 ms, and reports
 //          the claim rate over the first and last 5% of the jobs, and the file size before the
 //          drain, at `empty`, once it stops changing (queue still open) and after close().
-const { fork } = require('node:child_process')
 const { performance } = require('node:perf_hooks')
-const { makeJob, tempDb, fileBytes, median } = require('./util')
+const { makeJob, tempDb, fileBytes, median, forkPhase, phaseEntry } = require('./util')
 
 const FILL_BATCH = 10000
 
@@ -109,13 +108,7 @@ async function drain({ file, n, batch }) {
   }
 }
 
-function phase(name, args) {
-  return new Promise((resolve, reject) => {
-    const child = fork(__filename, [name, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    child.once('message', (msg) => (msg.error ? reject(new Error(msg.error)) : resolve(msg)))
-    child.once('exit', (code) => code !== 0 && reject(new Error(`scale ${name} exited with ${code}`)))
-  })
-}
+const phase = (name, args) => forkPhase(__filename, name, args)
 
 /** Runs the scale scenario; `log` reports progress. */
 async function runScale({ n = 1e6, batch = 10, log = () => {} }) {
@@ -133,10 +126,4 @@ async function runScale({ n = 1e6, batch = 10, log = () => {} }) {
 
 module.exports = { runScale }
 
-if (require.main === module && process.argv[2] in { fill: 1, drain: 1 }) {
-  const body = { fill, drain }[process.argv[2]]
-  body(JSON.parse(process.argv[3])).then(
-    (r) => process.send(r, () => process.exit(0)),
-    (err) => process.send({ error: err.stack || String(err) }, () => process.exit(1)),
-  )
-}
+phaseEntry(module, { fill, drain })

@@ -5,6 +5,7 @@
 //   addSerial: n adds, each awaited before the next
 //   drain:     n jobs filled (untimed), the file reopened, then consumed through the system's
 //              consumer API; checks exactly-once delivery and FIFO order by the jobs' seq
+// (The worker scenarios are in worker-scenarios.js.)
 const { performance } = require('node:perf_hooks')
 const { makeJobs, tempDb, loopMonitor, checkDelivery } = require('./util')
 
@@ -48,4 +49,4 @@ async function drain(adapter, { n, resolution }) {
   }
 }
 
-module.exports = { addBurst: add('addBurst'), addSerial: add('addSerial'), drain }
+module.exports = { addBurst: add('addBurst'), addSerial: add('addSerial'), drain, timed }

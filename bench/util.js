@@ -1,6 +1,7 @@
 'use strict'
-// Helpers shared by the scenarios: job payloads, temp files, medians, the event-loop delay monitor
-// and the exactly-once / FIFO check of a drain.
+// Helpers shared by the scenarios: job payloads, temp files, medians, the event-loop delay monitor,
+// the exactly-once / FIFO check of a drain and child-process phases.
+const { fork } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -82,7 +83,42 @@ function checkDelivery(seqs, n) {
   return { delivered: seqs.length, duplicates, missing: n - unique, outOfOrder }
 }
 
+/**
+ * Runs `node script name JSON(args)` as a child process whose entry sends one message, a result or
+ * `{error}`; resolves the result.
+ */
+function forkPhase(script, name, args) {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [name, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    child.once('message', (msg) => (msg.error ? reject(new Error(msg.error)) : resolve(msg)))
+    child.once('exit', (code) => code !== 0 && reject(new Error(`${name} exited with ${code}`)))
+  })
+}
+
+/** The child side of forkPhase: runs `bodies[name]` when `script` is the entry, and sends its result. */
+function phaseEntry(module, bodies) {
+  if (require.main !== module || !(process.argv[2] in bodies)) return
+  process.on('disconnect', () => process.exit(1))
+  bodies[process.argv[2]](JSON.parse(process.argv[3])).then(
+    (r) => process.send(r, () => process.exit(0)),
+    (err) => process.send({ error: err.stack || String(err) }, () => process.exit(1)),
+  )
+}
+
 const immediate = () => new Promise((resolve) => setImmediate(resolve))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-module.exports = { JOB_BYTES, makeJob, makeJobs, tempDb, fileBytes, median, loopMonitor, checkDelivery, immediate, sleep }
+module.exports = {
+  JOB_BYTES,
+  makeJob,
+  makeJobs,
+  tempDb,
+  fileBytes,
+  median,
+  loopMonitor,
+  checkDelivery,
+  forkPhase,
+  phaseEntry,
+  immediate,
+  sleep,
+}
