@@ -117,6 +117,8 @@ class Consumer {
    * SQLITE_FULL, doubled after each that fits.
    */
   #claimLimit = 0
+  /** An unpaced sink's claim waits for the end of this turn of the event loop. */
+  #claimQueued = false
   /** @type {NodeJS.Timeout[]} */
   #timers = []
   /** Sends the prefetched jobs back when no delivery happens for a while. @type {NodeJS.Timeout | null} */
@@ -520,7 +522,29 @@ class Consumer {
       // As the original: deliveries in a check phase of their own, so I/O callbacks run between.
       setImmediate(() => this.#deliver())
     }
-    if (!this.#claiming && !this.#empty && this.#prefetched.length < (sink.paced ? 1 : wants + sink.ahead)) this.#claim()
+    if (this.#claiming || this.#empty) return
+    if (sink.paced) {
+      if (this.#prefetched.length < 1) this.#claim()
+    } else if (!this.#claimQueued) {
+      // Handlers that finish together free their slots over several microtasks: claim once they
+      // all have, in one claim for every free slot, which commits with their acks.
+      this.#claimQueued = true
+      setImmediate(() => {
+        this.#claimQueued = false
+        const s = this.#sink
+        if (
+          s &&
+          !s.paced &&
+          !this.#claiming &&
+          !this.#empty &&
+          !this.#halted &&
+          !this.#closed &&
+          this.#prefetched.length < s.wants() + s.ahead
+        ) {
+          this.#claim()
+        }
+      })
+    }
   }
 
   #deliver() {
