@@ -527,9 +527,10 @@ class Consumer {
       if (this.#prefetched.length < 1) this.#claim()
     } else if (!this.#claimQueued) {
       // Handlers that finish together free their slots over several microtasks: claim once they
-      // all have, in one claim for every free slot, which commits with their acks.
+      // all have, in one claim for every free slot, issued before the work queue's flush (also a
+      // microtask, queued by their settles) so that it commits with their acks.
       this.#claimQueued = true
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.#claimQueued = false
         const s = this.#sink
         if (
