@@ -8,7 +8,7 @@ use super::{error_json, job_text, Store, ADDS_FULL, DISK_FULL};
 use crate::queue::clock::monotonic_ms;
 use crate::queue::error::{QueueError, Result};
 use crate::queue::op::{ClaimedJob, ErrorInfo, NewJob};
-use crate::queue::schema::{delayed, failed, live_key, queued, running};
+use crate::queue::schema::{delayed, failed, live_key, queued, running, JobState};
 
 /// What [`Store::claim`] did.
 pub struct Claim {
@@ -57,7 +57,11 @@ impl Store {
                 .prepare_cached("INSERT INTO queue (job, created_at) VALUES (?1, ?2)")?;
             stmt.execute(params![job.text, now])?;
         } else {
-            let state = if job.run_at > now { 3 } else { 0 };
+            let state = if job.run_at > now {
+                JobState::Delayed
+            } else {
+                JobState::Queued
+            } as i64;
             let mut stmt = self.conn.prepare_cached(
                 "INSERT INTO queue (job, created_at, state, priority, run_at, max_attempts, dedup_key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -310,7 +314,7 @@ impl Store {
             .conn
             .prepare_cached("DELETE FROM queue WHERE id = ?1 RETURNING state")?;
         let state: Option<i64> = stmt.query_row(params![id], |r| r.get(0)).optional()?;
-        Ok(state.map(|s| s != 2))
+        Ok(state.map(|s| s != JobState::Failed as i64))
     }
 
     /// Dead letters (this one, or all) back to `queued` with their attempts reset and their error
