@@ -325,11 +325,12 @@ class PersistentQueue extends EventEmitter {
       )
     }
     const from = payload ?? callerDelivery()
-    if (from && !this.#nextDeliveries.has(from)) {
+    const sink = this.#conn?.consumer.sink
+    if ((from && !this.#nextDeliveries.has(from)) || (!from && sink && !sink.paced)) {
       throw queueError(
         Error,
         'ERR_NO_CURRENT_JOB',
-        `done() answers next events; job ${from.id} is settled by its process() handler's result or by its loop's task.done()`,
+        "done() answers next events; a process() handler's job is settled by its result, a for-await loop's by task.done()",
       )
     }
     // Its job went back to the queue (abort(), or close() after its timeout): nothing to ack.

@@ -117,7 +117,7 @@ class Consumer {
    * SQLITE_FULL, doubled after each that fits.
    */
   #claimLimit = 0
-  /** An unpaced sink's claim waits for the end of this turn of the event loop. */
+  /** An unpaced sink's claim is queued as a microtask, to claim for every slot freed meanwhile. */
   #claimQueued = false
   /** @type {NodeJS.Timeout[]} */
   #timers = []
@@ -562,7 +562,10 @@ class Consumer {
       delivery.deliveredAt = now
       this.#inHand.add(delivery)
       this.#host.log.debug('deliver', { id: delivery.id, attempts: delivery.attempts }, 'job delivered')
-      handlerContext.run(delivery, () => sink.deliver(delivery))
+      // done() needs to know which delivery it answers only on the compat API; elsewhere the
+      // context would cost every promise the handler makes (async_hooks).
+      if (sink.paced) handlerContext.run(delivery, () => sink.deliver(delivery))
+      else sink.deliver(delivery)
     }
     if (this.#prefetched.length > 0) {
       this.#holdTimer = setTimeout(
