@@ -123,12 +123,7 @@ impl Store {
                 " WHERE ",
                 lease_void!()
             ))?
-            .execute(named_params! {
-                ":boot": self.owner.boot,
-                ":timens": self.owner.timens,
-                ":mono": mono,
-                ":now": now,
-            })? as i64;
+            .execute(&self.lease_clock(now).params())? as i64;
         let mut stmt = self.conn.prepare_cached(concat!(
             "UPDATE queue SET state = ",
             running!(),

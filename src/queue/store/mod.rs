@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags};
 
+use crate::queue::clock::monotonic_ms;
 use crate::queue::error::{QueueError, Result};
 use crate::queue::op::ErrorInfo;
 use crate::queue::options::{Durability, Options};
@@ -89,6 +90,27 @@ macro_rules! lease_void {
                    THEN lease_until < :mono ELSE coalesce(lease_wall, 0) < :now END))"
         )
     };
+}
+
+/// The clock readings [`lease_void!`] (and [`claimable!`]) compare leases with, as its named
+/// parameters: this owner's boot and time namespace, the monotonic clock (ms) read now, and the
+/// wall clock `now` (ms).
+struct LeaseClock {
+    boot: i64,
+    timens: i64,
+    mono: i64,
+    now: i64,
+}
+
+impl LeaseClock {
+    fn params(&self) -> [(&'static str, &dyn rusqlite::ToSql); 4] {
+        [
+            (":boot", &self.boot),
+            (":timens", &self.timens),
+            (":mono", &self.mono),
+            (":now", &self.now),
+        ]
+    }
 }
 
 /// The rows a claim now would take: queued ones, delayed ones that are due (`:now`, wall ms), and
@@ -234,6 +256,16 @@ fn explain_full_disk(path: &str, err: QueueError) -> QueueError {
 }
 
 impl Store {
+    /// The clock readings a lease check at wall-clock `now` (ms) needs.
+    fn lease_clock(&self, now: i64) -> LeaseClock {
+        LeaseClock {
+            boot: self.owner.boot,
+            timens: self.owner.timens,
+            mono: monotonic_ms(),
+            now,
+        }
+    }
+
     /// Opens (creating if missing) the queue file at `path` (`""` or `":memory:"` for a private
     /// in-memory queue), sets WAL mode and the pragmas, migrates the schema and registers a fresh
     /// owner token for this open.

@@ -1,11 +1,10 @@
 //! Reads of the queue: polls for other connections' work, lookups by id and text, counts per
 //! state and listings. None writes.
 
-use rusqlite::{named_params, params};
+use rusqlite::params;
 
 use super::now_ms;
 use super::{job_text, Store};
-use crate::queue::clock::monotonic_ms;
 use crate::queue::error::Result;
 use crate::queue::op::JobRow;
 use crate::queue::schema::{delayed, failed, queued, running, JobState};
@@ -41,15 +40,7 @@ impl Store {
             lease_void!(),
             ")"
         ))?;
-        Ok(stmt.query_row(
-            named_params! {
-                ":boot": self.owner.boot,
-                ":timens": self.owner.timens,
-                ":mono": monotonic_ms(),
-                ":now": now_ms(),
-            },
-            |r| r.get(0),
-        )?)
+        Ok(stmt.query_row(&self.lease_clock(now_ms()).params(), |r| r.get(0))?)
     }
 
     /// True when a job with this id is queued, delayed or running (not a dead letter).
@@ -92,15 +83,7 @@ impl Store {
             claimable!(),
             ")"
         ))?;
-        Ok(stmt.query_row(
-            named_params! {
-                ":boot": self.owner.boot,
-                ":timens": self.owner.timens,
-                ":mono": monotonic_ms(),
-                ":now": now,
-            },
-            |r| r.get(0),
-        )?)
+        Ok(stmt.query_row(&self.lease_clock(now).params(), |r| r.get(0))?)
     }
 
     /// Jobs per state: queued, delayed, running, failed (each counted on its partial index).
