@@ -1,6 +1,6 @@
 'use strict'
-// Builds the addon with its test helpers (cargo feature `testing`: execScript, probeNoop,
-// advanceClock; never in the shipped build) as target/testing/sqlite-persistent-queue.node, a
+// Builds the addon with its test helpers (cargo feature `testing`: execScript, probeNoop; never
+// in the shipped build) as target/testing/sqlite-persistent-queue.node, a
 // debug build whose dependencies (SQLite above all) are optimised (Cargo.toml).
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')

@@ -5,7 +5,6 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
 use super::task::CoreTask;
-use crate::queue::clock;
 use crate::queue::script::run_script;
 
 /// Runs an SQL script on the file at `path` in one `BEGIN IMMEDIATE` transaction, outside any
@@ -26,11 +25,4 @@ pub fn exec_script(path: String, sql: String, hold_ms: Option<u32>) -> AsyncTask
 #[napi(catch_unwind, ts_return_type = "Promise<void>")]
 pub fn probe_noop() -> AsyncTask<CoreTask<(), ()>> {
     AsyncTask::new(CoreTask::new(|| Ok(()), |()| ()))
-}
-
-/// Moves this process's monotonic clock (the one leases use) `ms` forward, or back when
-/// negative, so a test can let leases run out without waiting. Other processes are unaffected.
-#[napi(catch_unwind)]
-pub fn advance_clock(ms: f64) {
-    clock::testing::advance_ms(ms as i64);
 }

@@ -13,11 +13,7 @@ use std::sync::OnceLock;
 /// Milliseconds on `CLOCK_MONOTONIC` (Windows: `GetTickCount64`): since an arbitrary point of
 /// this boot, never stepped. Comparable only between processes of one boot ([`boot_id`]).
 pub fn monotonic_ms() -> i64 {
-    #[cfg(feature = "testing")]
-    let shift = testing::shift_ms();
-    #[cfg(not(feature = "testing"))]
-    let shift = 0;
-    platform::monotonic_ms() + shift
+    platform::monotonic_ms()
 }
 
 /// This boot of this machine: on Linux the first 64 bits of `/proc/sys/kernel/random/boot_id`
@@ -101,24 +97,6 @@ mod platform {
     pub fn monotonic_ms() -> i64 {
         // SAFETY: GetTickCount64 takes no arguments and cannot fail.
         unsafe { GetTickCount64() as i64 }
-    }
-}
-
-/// An offset added to [`monotonic_ms`] in this process, for tests that let leases run out
-/// without waiting (cargo feature `testing` only).
-#[cfg(feature = "testing")]
-pub mod testing {
-    use std::sync::atomic::{AtomicI64, Ordering};
-
-    static SHIFT: AtomicI64 = AtomicI64::new(0);
-
-    /// Moves this process's monotonic clock `ms` forward (negative: back).
-    pub fn advance_ms(ms: i64) {
-        SHIFT.fetch_add(ms, Ordering::Relaxed);
-    }
-
-    pub(super) fn shift_ms() -> i64 {
-        SHIFT.load(Ordering::Relaxed)
     }
 }
 
