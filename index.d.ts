@@ -42,7 +42,8 @@ import { EventEmitter } from 'node:events'
  * `delete` (`{id}`), `completed` (task, result), `retrying` (task, error, delayMs), `failed`
  * (task, error) and `error` (a {@link PersistentQueue.QueueError}), typed by
  * {@link PersistentQueue.EventMap}: `on`, `once`, `off`, `emit`, … accept only these names, with
- * listeners of the right parameters (a misspelt event name is a compile error).
+ * listeners of the right parameters (a misspelt event name is a compile error with @types/node 20
+ * to 24; 25 and later accept names outside the map).
  *
  * Every error the queue raises is an `Error` (or `TypeError`/`RangeError`) with a stable `code`
  * (see {@link PersistentQueue.QueueErrorCode}): branch on `err.code`, never on the message.

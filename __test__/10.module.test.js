@@ -71,16 +71,24 @@ test('require() without a built addon throws ERR_ADDON_NOT_BUILT with advice', (
   const { dir } = tempDir(t)
   // A copy of the package without any .node file: what a skipped install script leaves.
   for (const f of ['index.js', 'binding.js', 'package.json']) fs.copyFileSync(path.join(__dirname, '..', f), path.join(dir, f))
-  fs.cpSync(path.join(__dirname, '..', 'lib'), path.join(dir, 'lib'), { recursive: true })
+  for (const d of ['lib', 'bin']) fs.cpSync(path.join(__dirname, '..', d), path.join(dir, d), { recursive: true })
+  const env = { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' }
   const r = spawnSync(
     process.execPath,
-    ['-e', `try { require(${JSON.stringify(dir)}) } catch (e) { console.log(e.code + ' ' + e.message) }`],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '' },
-    },
+    [
+      '-e',
+      `try { require(${JSON.stringify(dir)}) } catch (e) { console.log(e.code + ' ' + e.message); console.log(String(e.cause?.message)) }`,
+    ],
+    { encoding: 'utf8', env },
   )
-  assert.match(r.stdout, /^ERR_ADDON_NOT_BUILT .*npm rebuild sqlite-persistent-queue/)
+  const [first, cause] = r.stdout.split('\n')
+  assert.match(first, /^ERR_ADDON_NOT_BUILT .*npm rebuild sqlite-persistent-queue/)
+  assert.match(cause, /Cannot find/, 'the cause says what failed to load')
+  assert.doesNotMatch(cause, /npm has a bug/, "not the loader's advice, which contradicts ours")
+  // The command line reports it in one line too.
+  const cli = spawnSync(process.execPath, [path.join(dir, 'bin', 'cli.js'), 'stats', path.join(dir, 'q.sqlite')], { encoding: 'utf8', env })
+  assert.equal(cli.status, 1)
+  assert.match(cli.stderr, /^sqlite-persistent-queue: ERR_ADDON_NOT_BUILT: sqlite-persistent-queue: the native addon is not built .*\n$/)
 })
 
 test('no source file calls process.exit or console.error', () => {

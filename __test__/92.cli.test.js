@@ -121,12 +121,20 @@ test(
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /^sqlite-persistent-queue: ERR_NOT_A_QUEUE: .*missing\.sqlite: no such file/)
     assert.equal(fs.existsSync(file('missing.sqlite')), false)
+    const folder = await cli('stats', dir)
+    assert.deepEqual(
+      [folder.code, folder.stderr],
+      [1, `sqlite-persistent-queue: ERR_NOT_A_QUEUE: ${dir} is a folder; pass the path of a queue file\n`],
+    )
 
     const text = file('notes.txt')
     fs.writeFileSync(text, 'not a database, just some text that is long enough to have a header\n'.repeat(10))
     const notadb = await cli('list', text)
     assert.equal(notadb.code, 1)
-    assert.match(notadb.stderr, /SQLITE_NOTADB/)
+    assert.match(
+      notadb.stderr,
+      /SQLITE_NOTADB: .*pass the path of a queue file \(or, to create a queue, of a file that does not exist yet\)/,
+    )
 
     const other = file('other.sqlite')
     await execScript(other, 'CREATE TABLE t (x)')
@@ -151,7 +159,13 @@ test(
     await ok.open()
     await ok.close()
     const notFound = await cli('show', file(), '7')
-    assert.deepEqual([notFound.code, notFound.stderr], [1, 'sqlite-persistent-queue: ERR_JOB_NOT_FOUND: Job 7 is not in the queue\n'])
+    assert.deepEqual([notFound.code, notFound.stderr], [1, 'sqlite-persistent-queue: ERR_JOB_NOT_FOUND: Job id 7 is not in the queue\n'])
+    const seeHelp = 'Run `sqlite-persistent-queue --help` for the commands and their options.\n'
+    assert.deepEqual((await cli('show', file())).stderr, `sqlite-persistent-queue: show takes <id> after the file; got none\n${seeHelp}`)
+    assert.deepEqual(
+      (await cli('stats', file(), 'extra')).stderr,
+      `sqlite-persistent-queue: stats takes no argument after the file; got "extra"\n${seeHelp}`,
+    )
     for (const args of [
       ['bogus', file()],
       ['stats'],
@@ -166,7 +180,7 @@ test(
     ]) {
       const r = await cli(...args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
-      assert.match(r.stderr, /Usage: sqlite-persistent-queue <command> <file>/)
+      assert.match(r.stderr, /^sqlite-persistent-queue: .+\nRun `sqlite-persistent-queue --help` for the commands and their options\.\n$/)
     }
     const help = await cli('--help')
     assert.equal(help.code, 0)
@@ -175,3 +189,22 @@ test(
     assert.deepEqual(fs.readdirSync(dir).sort(), ['newer.sqlite', 'notes.txt', 'other.sqlite', 'queue.sqlite'])
   },
 )
+
+test('a command that recovers the jobs of a dead process on open says so on stderr', { timeout: 60_000 }, async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add({ n: 1 })
+  await q.close()
+  const holder = startChild(ROLES, ['holder', file()])
+  t.after(() => holder.child.kill('SIGKILL'))
+  while (!holder.lines.includes('GOT 1')) await new Promise((resolve) => setTimeout(resolve, 20))
+  holder.child.kill('SIGKILL')
+  await new Promise((resolve) => holder.child.once('exit', resolve))
+  const r = await cli('list', file(), '--state', 'running', '--json')
+  assert.deepEqual(
+    [r.code, JSON.parse(r.stdout), r.stderr],
+    [0, [], 'sqlite-persistent-queue: note: 1 running job(s) of processes that are gone went back to the head of the queue on open\n'],
+  )
+  assert.deepEqual(await json('stats', file()), { queued: 1, delayed: 0, running: 0, failed: 0 })
+})

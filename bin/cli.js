@@ -10,7 +10,6 @@
  * @module
  */
 const { parseArgs } = require('node:util')
-const PersistentQueue = require('..')
 const { render } = require('../lib/cli-format')
 
 const USAGE = `Usage: sqlite-persistent-queue <command> <file> [arguments] [options]
@@ -43,8 +42,11 @@ const OPTIONS = /** @type {const} */ ({
   version: { type: 'boolean', short: 'v', default: false },
 })
 
-/** Wrong usage: printed with the usage text, exit code 2. */
+/** Wrong usage: printed with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
+
+/** What follows a usage error's one line. */
+const SEE_HELP = 'Run `sqlite-persistent-queue --help` for the commands and their options.'
 
 /**
  * @param {string | undefined} text
@@ -82,7 +84,7 @@ const STATES = ['queued', 'delayed', 'running', 'failed']
  * @param {string[]} args the positionals after the file
  * @param {Record<string, any>} flags
  * @param {Set<string>} given the options given on the command line
- * @returns {(q: PersistentQueue) => Promise<{value: unknown, failed?: boolean}>} `failed` sets exit code 1
+ * @returns {(q: import('..')) => Promise<{value: unknown, failed?: boolean}>} `failed` sets exit code 1
  * @throws {UsageError}
  */
 function plan(command, args, flags, given) {
@@ -90,8 +92,9 @@ function plan(command, args, flags, given) {
   for (const flag of given) if (!allowed.has(flag)) throw new UsageError(`${command} does not take --${flag}`)
   const positionals = (/** @type {string[]} */ ...names) => {
     if (args.length !== names.length) {
+      const got = args.length === 0 ? 'none' : args.map((a) => JSON.stringify(a)).join(' ')
       throw new UsageError(
-        `${command} takes ${names.length ? names.map((n) => `<${n}>`).join(' ') : 'no argument'} after the file; got ${args.length}`,
+        `${command} takes ${names.length ? names.map((n) => `<${n}>`).join(' ') : 'no argument'} after the file; got ${got}`,
       )
     }
   }
@@ -132,7 +135,7 @@ function plan(command, args, flags, given) {
     case 'show':
       return async (q) => {
         const job = await q.getJob(id())
-        if (job === null) throw Object.assign(new Error(`Job ${args[0]} is not in the queue`), { code: 'ERR_JOB_NOT_FOUND' })
+        if (job === null) throw Object.assign(new Error(`Job id ${id()} is not in the queue`), { code: 'ERR_JOB_NOT_FOUND' })
         return { value: job }
       }
     case 'failed':
@@ -158,6 +161,28 @@ function plan(command, args, flags, given) {
 }
 
 /**
+ * A logger that tells the operator on stderr when opening the file changed it: `open()` returns
+ * the jobs of processes it can prove dead to the queue, so a `list --state running` after a crash
+ * no longer shows them as running.
+ * @returns {import('..').Logger}
+ */
+function recoveryNotes() {
+  const ignore = () => {}
+  return {
+    debug: ignore,
+    info: ignore,
+    error: ignore,
+    warn: (/** @type {{event?: string, jobs?: number}} */ fields) => {
+      if (fields.event === 'recovered') {
+        process.stderr.write(
+          `sqlite-persistent-queue: note: ${fields.jobs} running job(s) of processes that are gone went back to the head of the queue on open\n`,
+        )
+      }
+    },
+  }
+}
+
+/**
  * @param {string[]} argv the arguments after the script
  * @returns {Promise<number>} the exit code
  */
@@ -166,7 +191,7 @@ async function main(argv) {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true })
   } catch (err) {
-    process.stderr.write(`sqlite-persistent-queue: ${/** @type {Error} */ (err).message}\n\n${USAGE}\n`)
+    process.stderr.write(`sqlite-persistent-queue: ${/** @type {Error} */ (err).message}\n${SEE_HELP}\n`)
     return 2
   }
   const { values: flags, positionals } = parsed
@@ -181,7 +206,7 @@ async function main(argv) {
   }
   if (!(command in COMMAND_FLAGS) || file === undefined) {
     const why = command in COMMAND_FLAGS ? `${command} needs a queue file` : `unknown command ${JSON.stringify(command)}`
-    process.stderr.write(`sqlite-persistent-queue: ${why}\n\n${USAGE}\n`)
+    process.stderr.write(`sqlite-persistent-queue: ${why}\n${SEE_HELP}\n`)
     return 2
   }
   let q = null
@@ -189,7 +214,9 @@ async function main(argv) {
     const given = new Set(parsed.tokens.filter((token) => token.kind === 'option').map((token) => token.name))
     const busyTimeout = integer(flags['busy-timeout'], '--busy-timeout') ?? 5000
     const runCommand = plan(command, args, flags, given)
-    q = new PersistentQueue(file, { create: false, busyTimeout, closeTimeout: 0 })
+    // Loaded only now: a missing addon (ERR_ADDON_NOT_BUILT) is reported as any other error.
+    const PersistentQueue = require('..')
+    q = new PersistentQueue(file, { create: false, busyTimeout, closeTimeout: 0, logger: recoveryNotes() })
     await q.open()
     const { value, failed = false } = await runCommand(q)
     process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : render(command, value))
@@ -197,7 +224,7 @@ async function main(argv) {
   } catch (err) {
     const e = /** @type {Error & {code?: string}} */ (err)
     if (err instanceof UsageError) {
-      process.stderr.write(`sqlite-persistent-queue: ${e.message}\n\n${USAGE}\n`)
+      process.stderr.write(`sqlite-persistent-queue: ${e.message}\n${SEE_HELP}\n`)
       return 2
     }
     process.stderr.write(`sqlite-persistent-queue: ${e.code ?? 'ERROR'}: ${e.message}\n`)

@@ -20,7 +20,9 @@ function load() {
       'ERR_ADDON_NOT_BUILT',
       'sqlite-persistent-queue: the native addon is not built (its install script did not run, or failed). ' +
         'Run `npm rebuild sqlite-persistent-queue`; building needs Rust (https://rustup.rs) and a C compiler.',
-      { cause: err },
+      // The loader's own message blames npm's optional dependencies; what failed to load is in
+      // its cause (a chain of load errors), which is what helps.
+      { cause: /** @type {{cause?: unknown}} */ (err)?.cause ?? err },
     )
   }
 }

@@ -99,7 +99,7 @@ fn describe(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::NotADatabase => (
             "SQLITE_NOTADB",
             "the file exists but is not an SQLite database; \
-             pass the path of a queue file or of a file that does not exist yet",
+             pass the path of a queue file (or, to create a queue, of a file that does not exist yet)",
         ),
         ErrorCode::DiskFull => (
             "SQLITE_FULL",

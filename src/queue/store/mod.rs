@@ -185,7 +185,13 @@ fn connect_existing(path: &str) -> Result<Connection> {
                 .into(),
         ));
     }
-    if !std::path::Path::new(path).is_file() {
+    let target = std::path::Path::new(path);
+    if target.is_dir() {
+        return Err(QueueError::NotAQueue(format!(
+            "{path} is a folder; pass the path of a queue file"
+        )));
+    }
+    if !target.is_file() {
         return Err(QueueError::NotAQueue(format!(
             "{path}: no such file; pass the path of an existing queue file"
         )));
@@ -211,6 +217,15 @@ fn connect_existing(path: &str) -> Result<Connection> {
 fn explain_cantopen(path: &str, err: QueueError) -> QueueError {
     if err.code() != "SQLITE_CANTOPEN" {
         return err;
+    }
+    if std::path::Path::new(path).is_dir() {
+        return QueueError::Sqlite {
+            code: "SQLITE_CANTOPEN",
+            message: format!(
+                "{path} is a folder; pass the path of a queue file, such as {}",
+                std::path::Path::new(path).join("queue.sqlite").display()
+            ),
+        };
     }
     if read_only_filesystem(path) {
         return QueueError::Sqlite {
