@@ -325,12 +325,11 @@ class PersistentQueue extends EventEmitter {
       )
     }
     const from = payload ?? callerDelivery()
-    const sink = this.#conn?.consumer.sink
-    if ((from && !this.#nextDeliveries.has(from)) || (!from && sink && !sink.paced)) {
+    if (from && !this.#nextDeliveries.has(from)) {
       throw queueError(
         Error,
         'ERR_NO_CURRENT_JOB',
-        "done() answers next events; a process() handler's job is settled by its result, a for-await loop's by task.done()",
+        `done() answers next events; job ${from.id} is settled by its process() handler's result or by its loop's task.done()`,
       )
     }
     // Its job went back to the queue (abort(), or close() after its timeout): nothing to ack.

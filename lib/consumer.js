@@ -117,7 +117,7 @@ class Consumer {
    * SQLITE_FULL, doubled after each that fits.
    */
   #claimLimit = 0
-  /** An unpaced sink's claim is queued as a microtask, to claim for every slot freed meanwhile. */
+  /** An unpaced sink's claim waits for the end of this turn of the event loop. */
   #claimQueued = false
   /** @type {NodeJS.Timeout[]} */
   #timers = []
@@ -562,10 +562,7 @@ class Consumer {
       delivery.deliveredAt = now
       this.#inHand.add(delivery)
       this.#host.log.debug('deliver', { id: delivery.id, attempts: delivery.attempts }, 'job delivered')
-      // done() needs to know which delivery it answers only on the compat API; elsewhere the
-      // context would cost every promise the handler makes (async_hooks).
-      if (sink.paced) handlerContext.run(delivery, () => sink.deliver(delivery))
-      else sink.deliver(delivery)
+      handlerContext.run(delivery, () => sink.deliver(delivery))
     }
     if (this.#prefetched.length > 0) {
       this.#holdTimer = setTimeout(
