@@ -385,3 +385,57 @@ test('process() claims only jobs it starts at once: concurrency bounds running j
   assert.deepEqual(order.slice(0, 2), [0, 'urgent'])
   await q.close()
 })
+
+test('a retry that commits after the worker ran empty is claimed when it comes due', { timeout: 20_000 }, async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { maxAttempts: 3, backoff: { type: 'fixed', delay: 10 } })
+  await q.open()
+  t.after(() => q.close({ timeout: 0 }))
+  await q.add('flaky')
+  const runs = []
+  const failed = new Promise((resolve) => q.once('failed', (task, err) => resolve([task.id, task.attempts, err.message])))
+  q.process(
+    async (job, task) => {
+      runs.push(task.attempts)
+      await sleep(50) // the worker's claim for its free slot finds the queue empty meanwhile
+      throw new Error('boom')
+    },
+    { concurrency: 2 },
+  )
+  assert.deepEqual(await failed, [1, 3, 'boom'])
+  assert.deepEqual(runs, [1, 2, 3])
+  assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 1 })
+})
+
+test(
+  'at the close deadline a handler that rejects with its aborted signal neither counts an attempt nor dead-letters its job',
+  { timeout: 60_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    for (let round = 0; round < 5; round++) {
+      const q = new PersistentQueue(file()) // maxAttempts 1: a counted failure would be a dead letter
+      await q.open()
+      if (round === 0) await q.add({ url: 'x' })
+      const events = []
+      q.on('failed', (task, err) => events.push(`failed ${err.code}`))
+      q.on('retrying', (task, err) => events.push(`retrying ${err.code}`))
+      const started = new Promise((resolve) => {
+        q.process((job, { signal }) => {
+          resolve()
+          return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+        })
+      })
+      await started
+      // Another part of the app keeps the work queue busy around the deadline.
+      const busy = setInterval(() => q.stats().catch(() => {}), 0)
+      await q.close({ timeout: 30 })
+      clearInterval(busy)
+      assert.deepEqual(events, [], `round ${round}`)
+      const check = new PersistentQueue(file())
+      await check.open()
+      assert.deepEqual(await check.stats(), { queued: 1, delayed: 0, running: 0, failed: 0 }, `round ${round}`)
+      assert.equal((await check.getJob(1)).attempts, 0, `round ${round}: the interrupted attempt did not count`)
+      await check.close()
+    }
+  },
+)

@@ -68,6 +68,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * @property {number} deliveredAt `performance.now()` when handed over (0: still prefetched)
  * @property {boolean} released its job went back to the queue: its done() acks nothing
  * @property {boolean} settled an ack, retry, dead letter or release was issued for it
+ * @property {boolean} abandoned close() stopped waiting for it (a worker aborted its signal): a
+ *   failure that follows is the abort's doing, and gives the job back uncounted
  */
 
 /** The delivery whose handler is running, for done(). @type {AsyncLocalStorage<Delivery>} */
@@ -218,8 +220,13 @@ class Consumer {
   retry(delivery, delayMs, error) {
     // Its job went back to the queue (close() after its timeout): a late outcome settles nothing.
     if (delivery.released) return Promise.resolve(false)
+    if (delivery.abandoned) return this.release(delivery, false).then(() => false)
     const { name, message, code, stack } = errorFields(error)
-    return this.#settle(delivery, OP.RETRY, [delivery.id, delayMs], [name, message, code, stack])
+    return this.#settle(delivery, OP.RETRY, [delivery.id, delayMs], [name, message, code, stack]).then((retried) => {
+      // Back in the queue: a claim that found it empty meanwhile must not be the last word.
+      if (retried) this.#requeued(Date.now() + delayMs)
+      return retried
+    })
   }
 
   /**
@@ -231,6 +238,7 @@ class Consumer {
   fail(delivery, error) {
     // Its job went back to the queue (close() after its timeout): a late outcome settles nothing.
     if (delivery.released) return Promise.resolve(false)
+    if (delivery.abandoned) return this.release(delivery, false).then(() => false)
     const { name, message, code, stack } = errorFields(error)
     return this.#settle(delivery, OP.FAIL, delivery.id, [name, message, code, stack])
   }
@@ -244,7 +252,10 @@ class Consumer {
    */
   release(delivery, counted) {
     delivery.released = true
-    return this.#settle(delivery, counted ? OP.RELEASE : OP.UNCLAIM, delivery.id)
+    return this.#settle(delivery, counted ? OP.RELEASE : OP.UNCLAIM, delivery.id).then((released) => {
+      if (released) this.#requeued(0)
+      return released
+    })
   }
 
   /**
@@ -253,6 +264,16 @@ class Consumer {
    * @param {number} runAt wall-clock ms the job is due (0: now)
    */
   added(runAt) {
+    this.#requeued(runAt)
+  }
+
+  /**
+   * A job this object added, retried or released is in the queue now, due at `runAt` (wall ms, 0:
+   * now): the consumer wakes, or the timer of the next due job is brought forward. Other
+   * processes' changes are seen by polling.
+   * @param {number} runAt
+   */
+  #requeued(runAt) {
     if (runAt > Date.now()) this.#armDue(this.#dueAt === 0 ? runAt : Math.min(this.#dueAt, runAt))
     else if (this.#empty) {
       this.#empty = false
@@ -310,9 +331,17 @@ class Consumer {
     })
   }
 
-  /** close() stops waiting: the sink is told, so a worker aborts its handlers' signals. */
+  /**
+   * close() stops waiting: the sink is told, so a worker aborts its handlers' signals. A failure
+   * reported after that (the handler rejecting with its aborted signal) gives the job back, its
+   * attempt not counted; an ack still acks (the work was done); the rest go back when the
+   * connection closes. If the close fails (`SQLITE_BUSY`), the jobs stay in hand as before.
+   */
   abandon() {
-    for (const delivery of this.#inHand) this.#sink?.abandon?.(delivery)
+    for (const delivery of this.#inHand) {
+      delivery.abandoned = true
+      this.#sink?.abandon?.(delivery)
+    }
   }
 
   /**
@@ -628,7 +657,17 @@ class Consumer {
         this.#host.log.warn('dead-letter', { id, attempts, code: 'ERR_CORRUPT_JOB' }, parsed.message)
         const { name, message, code, stack } = errorFields(parsed)
         this.#work.push(OP.FAIL, id, [name, message, code, stack]).catch((err) => this.#host.report(err))
-      } else this.#prefetched.push({ id, job: parsed.job, attempts, maxAttempts, deliveredAt: 0, released: false, settled: false })
+      } else
+        this.#prefetched.push({
+          id,
+          job: parsed.job,
+          attempts,
+          maxAttempts,
+          deliveredAt: 0,
+          released: false,
+          settled: false,
+          abandoned: false,
+        })
     }
     this.#prefetchedUntil = issued + this.#visibilityTimeout / 2
     if (jobs.length > 0) this.#empty = false

@@ -54,8 +54,8 @@ class Worker {
   #policy
   #concurrency
   #running = 0
-  /** Aborts each running handler's signal. @type {Map<Delivery, {abort: (reason?: unknown) => void}>} */
-  #controllers = new Map()
+  /** Aborts each running handler's signal. @type {WeakMap<Delivery, {abort: (reason?: unknown) => void}>} */
+  #controllers = new WeakMap()
   /** @type {import('./consumer').Sink} */
   sink
 
@@ -105,7 +105,8 @@ class Worker {
     const control = () => {
       if (!controller) {
         controller = new AbortController()
-        this.#controllers.set(delivery, controller)
+        // Still running (a signal read after the handler settled is nobody's to abort).
+        if (this.#controllers.has(delivery)) this.#controllers.set(delivery, controller)
       }
       return controller
     }
