@@ -439,3 +439,16 @@ test(
     }
   },
 )
+
+test('with concurrency 1, empty follows the last completed event', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.addAll([1, 2, 3, 4, 5])
+  let completed = 0
+  q.on('completed', () => completed++)
+  const atEmpty = new Promise((resolve) => q.once('empty', () => resolve(completed)))
+  q.process(() => {})
+  assert.equal(await atEmpty, 5)
+  await q.close()
+})

@@ -673,13 +673,22 @@ class Consumer {
     if (jobs.length > 0) this.#empty = false
     else if (!this.#empty && this.#prefetched.length === 0) {
       this.#empty = true
-      if (!quiet) {
-        this.#host.emit('empty')
-        this.#onEmpty()
-      }
+      // This claim may have committed with the acks of the jobs that just finished, whose
+      // `completed` events come a few microtasks later: `empty` follows them, if still empty.
+      if (!quiet && this.#sink && !this.#sink.paced) {
+        setImmediate(() => {
+          if (this.#empty && !this.#closed) this.#emptied()
+        })
+      } else if (!quiet) this.#emptied()
     }
     if (!this.#sink) this.#releasePrefetched()
     this.#pump()
+  }
+
+  /** The queue ran out of jobs ready to run: `empty`, then giving space back. */
+  #emptied() {
+    this.#host.emit('empty')
+    this.#onEmpty()
   }
 
   /**
