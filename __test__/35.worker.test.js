@@ -6,7 +6,7 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const PersistentQueue = require('..')
-const { tempDir } = require('./helpers')
+const { tempDir, execScript } = require('./helpers')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Resolves once `emitter` has emitted `event` `n` times; collects the arguments. */
@@ -451,4 +451,37 @@ test('with concurrency 1, empty follows the last completed event', async (t) => 
   q.process(() => {})
   assert.equal(await atEmpty, 5)
   await q.close()
+})
+
+test('close() does not drop an ack that waits out a lock held by another connection', { timeout: 120_000 }, async (t) => {
+  const { file } = tempDir(t)
+  // The lock goes away at several moments of the ack's busy retries and close()'s own.
+  for (const releaseAt of [150, 225, 240, 260, 300, 380]) {
+    const name = file(`q${releaseAt}.sqlite`)
+    const q = new PersistentQueue(name, { busyTimeout: 200 })
+    await q.open()
+    q.on('error', () => {}) // SQLITE_BUSY of the first attempts: reported, not fatal
+    await q.add('work')
+    let finish = () => {}
+    q.process(() => new Promise((resolve) => (finish = resolve)))
+    while (!(await q.stats()).running) await sleep(5)
+    const completed = collect(q, 'completed', 1)
+    const lock = execScript(name, 'SELECT 1', 80 + releaseAt) // holds the write lock
+    await sleep(80)
+    finish('done') // the ack is issued now, well before close()'s deadline
+    const closing = q.close({ timeout: 50 }).then(
+      () => 'closed',
+      (err) => err.code,
+    )
+    await lock
+    const closeResult = await closing
+    assert.ok(['closed', 'SQLITE_BUSY'].includes(closeResult), closeResult)
+    const outcome = await Promise.race([completed.then(() => 'completed'), sleep(5000).then(() => 'no completed event in 5 s')])
+    assert.equal(outcome, 'completed', `lock released at ${releaseAt} ms: the ack committed, the job never runs again`)
+    await q.close()
+    const check = new PersistentQueue(name)
+    await check.open()
+    assert.deepEqual(await check.stats(), { queued: 0, delayed: 0, running: 0, failed: 0 }, `lock released at ${releaseAt} ms`)
+    await check.close()
+  }
 })

@@ -114,3 +114,53 @@ test("the README's loop at a graceful close: a task that outlived close({ timeou
   assert.equal((await q.getJob(1)).attempts, 0)
   await q.close()
 })
+
+test(
+  'jobs claimed ahead go back when a loop returns, and this object delivers them at once; no empty while they wait',
+  { timeout: 20_000 },
+  async (t) => {
+    const { file } = tempDir(t)
+    const q = new PersistentQueue(file(), { pollInterval: 100_000 }) // no poll to the rescue
+    await q.open()
+    const events = []
+    const ran = []
+    q.on('empty', () => events.push(`empty after ${ran.length} ran`))
+    await q.addAll(['a', 'b'])
+    const it = q[Symbol.asyncIterator]()
+    const pending = [it.next(), it.next(), it.next()]
+    // The loop returns while its claimed-ahead jobs wait for delivery and another claim is in flight.
+    queueMicrotask(() => q.stats().then(() => it.return()))
+    await Promise.all(pending)
+    const done = new Promise((resolve) => q.on('completed', () => ran.length === 2 && resolve()))
+    q.process((job) => {
+      ran.push(job)
+    })
+    await done
+    assert.deepEqual(ran, ['a', 'b'])
+    assert.deepEqual(await q.stats(), { queued: 0, delayed: 0, running: 0, failed: 0 })
+    assert.deepEqual(
+      events.filter((e) => e !== 'empty after 2 ran'),
+      [],
+      'no empty while the jobs handed back waited',
+    )
+    await q.close()
+  },
+)
+
+test("a loop's task.release() after the queue closed resolves, as done() and fail() do", async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file())
+  await q.open()
+  await q.add('slow')
+  const outcomes = []
+  const loop = (async () => {
+    for await (const task of q) {
+      await new Promise((resolve) => setTimeout(resolve, 100)) // outlives close({ timeout: 0 })
+      outcomes.push(await task.release())
+    }
+  })()
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  await q.close({ timeout: 0 })
+  await loop
+  assert.deepEqual(outcomes, [undefined])
+})

@@ -14,13 +14,14 @@ const BINDING = JSON.stringify(path.join(__dirname, '..', 'binding'))
 
 /** Starts a process that holds the write lock of `file` for `ms` ms, and waits until it has it. */
 async function holdWriteLock(file, ms) {
+  // A write with busyTimeout 0 reports busy once the holder has the lock. Opened first: its open()
+  // must not race the holder for the lock.
+  const probe = new PersistentQueue(file, 10, { busyTimeout: 0 })
+  await probe.open()
   const holder = spawn(process.execPath, ['-e', `require(${BINDING}).execScript(process.argv[1], 'SELECT 1', ${ms})`, file], {
     stdio: 'ignore',
   })
   const exited = new Promise((resolve) => holder.on('exit', resolve))
-  // A write with busyTimeout 0 reports busy once the holder has the lock.
-  const probe = new PersistentQueue(file, 10, { busyTimeout: 0 })
-  await probe.open()
   let probes = 0
   for (;;) {
     const r = await probe.add('probe').then(

@@ -12,8 +12,20 @@ const { NativeQueue, OP } = require('./native')
 const { WorkQueue } = require('./work-queue')
 const { Consumer } = require('./consumer')
 const { Backoff, POLICIES, sleep } = require('./backoff')
+const { queueError } = require('./errors')
 
 /** Free pages given back per transaction when the queue runs empty (4 KiB each). */
+/**
+ * close() could not wait out the settles already issued: another process held the write lock.
+ * @param {number} busyTimeout ms waited
+ */
+const settlesBusy = (busyTimeout) =>
+  queueError(
+    Error,
+    'SQLITE_BUSY',
+    `close(): jobs settled before the deadline could not be committed within busyTimeout (${busyTimeout} ms): another process holds the write lock; the queue stays open, call close() again later`,
+  )
+
 const SHRINK_PAGES = 2048
 
 /** Quiet time after the last write before the WAL is checkpointed into the main file, in ms. */
@@ -103,7 +115,10 @@ class Connection {
     this.#halted = true
     clearTimeout(this.#idleCheckpoint)
     try {
-      if (!(await this.consumer.settled(timeoutMs))) this.consumer.abandon()
+      if (!(await this.consumer.settled(timeoutMs))) {
+        this.consumer.abandon()
+        if (!(await this.consumer.settlesCommitted(this.#busyTimeout))) throw settlesBusy(this.#busyTimeout)
+      }
       await this.work.idle()
       await retryBusy(() => this.#native.close(), this.#busyTimeout)
     } catch (err) {

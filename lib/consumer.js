@@ -24,7 +24,7 @@
 const { AsyncLocalStorage } = require('node:async_hooks')
 const { performance } = require('node:perf_hooks')
 const { OP } = require('./native')
-const { Backoff, POLICIES, sleep } = require('./backoff')
+const { Backoff, POLICIES } = require('./backoff')
 const { parseJob, errorFields } = require('./job')
 const { queueError, closed } = require('./errors')
 
@@ -121,6 +121,8 @@ class Consumer {
   #claimLimit = 0
   /** An unpaced sink's claim waits for the end of this turn of the event loop. */
   #claimQueued = false
+  /** Claimed-ahead jobs being handed back, not yet committed. */
+  #unclaiming = 0
   /** @type {NodeJS.Timeout[]} */
   #timers = []
   /** Sends the prefetched jobs back when no delivery happens for a while. @type {NodeJS.Timeout | null} */
@@ -130,6 +132,10 @@ class Consumer {
   #dueAt = 0
   /** Callers of settled(), waiting for the jobs in hand. @type {Array<() => void>} */
   #settledWaiters = []
+  /** Settles sleeping between attempts; close() wakes them to try again now. @type {Set<() => void>} */
+  #settleSleepers = new Set()
+  /** Resolved once no settle is committing. @type {Array<() => void>} */
+  #settlingWaiters = []
 
   /**
    * @param {import('./work-queue').WorkQueue} work the connection's work queue
@@ -251,6 +257,8 @@ class Consumer {
    * @returns {Promise<boolean>}
    */
   release(delivery, counted) {
+    // Already back in the queue (close() gave it back): nothing to do.
+    if (delivery.released) return Promise.resolve(false)
     delivery.released = true
     return this.#settle(delivery, counted ? OP.RELEASE : OP.UNCLAIM, delivery.id).then((released) => {
       if (released) this.#requeued(0)
@@ -275,7 +283,7 @@ class Consumer {
    */
   #requeued(runAt) {
     if (runAt > Date.now()) this.#armDue(this.#dueAt === 0 ? runAt : Math.min(this.#dueAt, runAt))
-    else if (this.#empty) {
+    else {
       this.#empty = false
       this.#pump()
     }
@@ -307,6 +315,8 @@ class Consumer {
     this.#releasePrefetched()
     return () => {
       this.#halted = false
+      // The close failed: the jobs in hand are theirs again, failures count as before.
+      for (const delivery of this.#inHand) delivery.abandoned = false
       this.#pump()
     }
   }
@@ -328,6 +338,29 @@ class Consumer {
         resolve(true)
       }
       this.#settledWaiters.push(settle)
+    })
+  }
+
+  /**
+   * close() after its deadline: the settles already issued (acks above all) must commit before
+   * the connection gives this object's claims back, or a finished job would run again. Those
+   * waiting out a lock between attempts try again now.
+   * @param {number} timeoutMs longest wait, in ms
+   * @returns {Promise<boolean>} true once none is committing; false after `timeoutMs`
+   */
+  settlesCommitted(timeoutMs) {
+    for (const wake of [...this.#settleSleepers]) wake()
+    if (this.#settling === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        this.#settlingWaiters = this.#settlingWaiters.filter((w) => w !== done)
+        resolve(false)
+      }, timeoutMs)
+      this.#settlingWaiters.push(done)
     })
   }
 
@@ -394,7 +427,15 @@ class Consumer {
             { id: delivery.id, code: /** @type {{code?: string}} */ (err).code, delayMs },
             'settling a job failed; retrying',
           )
-          await sleep(delayMs)
+          await new Promise((resolve) => {
+            const wake = () => {
+              clearTimeout(timer)
+              this.#settleSleepers.delete(wake)
+              resolve(undefined)
+            }
+            const timer = setTimeout(wake, delayMs)
+            this.#settleSleepers.add(wake)
+          })
         }
       }
     } catch (err) {
@@ -405,6 +446,7 @@ class Consumer {
   }
 
   #notifySettled() {
+    if (this.#settling === 0) for (const w of this.#settlingWaiters.splice(0)) w()
     if (this.#inHand.size > 0 || this.#settling > 0) return
     const waiters = this.#settledWaiters
     this.#settledWaiters = []
@@ -439,8 +481,17 @@ class Consumer {
     if (jobs.length === 0) return
     this.#prefetched = []
     this.#clearTimer('hold')
-    for (const task of jobs) this.#work.push(OP.UNCLAIM, task.id).catch((err) => this.#host.report(err))
-    // A claim or a poll can find them again.
+    // A claim issued before these commits does not see them: until they have, the queue is not
+    // empty, and once they have, the consumer claims them again if it wants jobs.
+    this.#unclaiming += jobs.length
+    for (const task of jobs) {
+      this.#work
+        .push(OP.UNCLAIM, task.id)
+        .catch((err) => this.#host.report(err))
+        .finally(() => {
+          if (--this.#unclaiming === 0 && !this.#closed) this.#requeued(0)
+        })
+    }
     this.#empty = false
   }
 
@@ -671,13 +722,13 @@ class Consumer {
     }
     this.#prefetchedUntil = issued + this.#visibilityTimeout / 2
     if (jobs.length > 0) this.#empty = false
-    else if (!this.#empty && this.#prefetched.length === 0) {
+    else if (!this.#empty && this.#prefetched.length === 0 && this.#unclaiming === 0) {
       this.#empty = true
       // This claim may have committed with the acks of the jobs that just finished, whose
       // `completed` events come a few microtasks later: `empty` follows them, if still empty.
       if (!quiet && this.#sink && !this.#sink.paced) {
         setImmediate(() => {
-          if (this.#empty && !this.#closed) this.#emptied()
+          if (this.#empty && !this.#closed && !this.#halted) this.#emptied()
         })
       } else if (!quiet) this.#emptied()
     }
