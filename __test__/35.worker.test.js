@@ -485,3 +485,20 @@ test('close() does not drop an ack that waits out a lock held by another connect
     await check.close()
   }
 })
+
+test('no empty once close() began, also when close() is called from the last completed listener', async (t) => {
+  const { file } = tempDir(t)
+  const q = new PersistentQueue(file(), { pollInterval: 100_000 })
+  await q.open()
+  await q.add('only')
+  const events = []
+  q.on('empty', () => events.push('empty'))
+  q.on('close', () => events.push('close'))
+  q.on('completed', () => {
+    events.push('completed, close()')
+    q.close()
+  })
+  await q.process(() => 1)
+  await sleep(20)
+  assert.deepEqual(events, ['completed, close()', 'close'])
+})
