@@ -14,7 +14,6 @@ const { Consumer } = require('./consumer')
 const { Backoff, POLICIES, sleep } = require('./backoff')
 const { queueError } = require('./errors')
 
-/** Free pages given back per transaction when the queue runs empty (4 KiB each). */
 /**
  * close() could not wait out the settles already issued: another process held the write lock.
  * @param {number} busyTimeout ms waited
@@ -26,6 +25,7 @@ const settlesBusy = (busyTimeout) =>
     `close(): jobs settled before the deadline could not be committed within busyTimeout (${busyTimeout} ms): another process holds the write lock; the queue stays open, call close() again later`,
   )
 
+/** Free pages given back per transaction when the queue runs empty (4 KiB each). */
 const SHRINK_PAGES = 2048
 
 /** Quiet time after the last write before the WAL is checkpointed into the main file, in ms. */

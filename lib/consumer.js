@@ -119,7 +119,7 @@ class Consumer {
    * SQLITE_FULL, doubled after each that fits.
    */
   #claimLimit = 0
-  /** An unpaced sink's claim waits for the end of this turn of the event loop. */
+  /** An unpaced sink's claim is queued as a microtask, to claim for every slot freed meanwhile. */
   #claimQueued = false
   /** Claimed-ahead jobs being handed back, not yet committed. */
   #unclaiming = 0
