@@ -131,8 +131,9 @@ declare class PersistentQueue<T = any> extends EventEmitter<PersistentQueue.Even
    * @param options `timeout`: ms to wait for the jobs in hand, 0 to 2^31-1 (default: the
    *   `closeTimeout` option, 5000), see {@link PersistentQueue.CloseOptions}.
    * @returns a promise that resolves (with nothing) once the file is closed.
-   * @throws (rejects) `SQLITE_BUSY` (locked longer than `busyTimeout` ms; the queue stays open and
-   *   working) or `SQLITE_IOERR` if the claimed jobs cannot be returned; `ERR_INVALID_ARG_TYPE`
+   * @throws (rejects) `SQLITE_BUSY` (locked longer than `busyTimeout` ms, also while an ack or retry
+   *   issued before the deadline waits to commit; the queue stays open and working) or
+   *   `SQLITE_IOERR` if the claimed jobs cannot be returned; `ERR_INVALID_ARG_TYPE`
    *   (options that are not an object, a timeout that is not a number), `ERR_INVALID_ARG_VALUE`
    *   (an unknown option) or `ERR_OUT_OF_RANGE` (a timeout out of range) for bad options, which
    *   change nothing.
